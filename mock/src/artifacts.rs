@@ -1,0 +1,415 @@
+//! Export artifacts: deterministic gzip CSV of an exact size, served with `Range` support from a
+//! second listener (another origin, as S3 is), at presigned-style URLs that expire.
+//!
+//! The gzip stream uses stored (uncompressed) deflate blocks so that any byte of the file can be
+//! computed from its offset: a resumed download needs no state, and a 512 MiB artifact is never
+//! held in memory.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasher, Hasher};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{OriginalUri, Path, RawQuery, Request, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use bytes::Bytes;
+
+use crate::faults;
+use crate::pipeline::{fault_response, log_headers};
+use crate::serve::ConnKill;
+use crate::state::{App, Artifact, RecordedRequest};
+use crate::timefmt;
+
+const GZIP_HEADER: [u8; 10] = [0x1f, 0x8b, 0x08, 0, 0, 0, 0, 0, 0, 0xff];
+const BLOCK: u64 = 65_535;
+const BLOCK_OVERHEAD: u64 = 5;
+const TRAILER: u64 = 8;
+pub const CSV_HEADER: &str = "collection_timestamp_ns,data\n";
+/// Every row but the last has this many bytes; the last absorbs the remainder as JSON whitespace.
+const ROW_SHAPE: &str = "1704067200000000000,\"{\"\"t\"\":0000000000,\"\"p\"\":\"\"40000.00\"\",\"\"q\"\":\"\"0.000000\"\",\"\"m\"\":true }\"\n";
+const ROW: u64 = ROW_SHAPE.len() as u64;
+/// The smallest artifact the layout can produce (header and one row).
+pub const MIN_SIZE: u64 = 10 + TRAILER + BLOCK_OVERHEAD + CSV_HEADER.len() as u64 + ROW;
+
+fn mix(mut x: u64) -> u64 {
+    x ^= x >> 33;
+    x = x.wrapping_mul(0xff51afd7ed558ccd);
+    x ^= x >> 33;
+    x = x.wrapping_mul(0xc4ceb9fe1a85ec53);
+    x ^ (x >> 33)
+}
+
+/// Where the bytes of one artifact come from.
+#[derive(Debug, Clone, Copy)]
+pub struct Layout {
+    pub file_size: u64,
+    csv_len: u64,
+    blocks: u64,
+    rows: u64,
+    seed: u64,
+    hour_start_ns: i64,
+}
+
+impl Layout {
+    pub fn new(size: u64, seed: u64, hour_start_ns: i64) -> Layout {
+        let file_size = size.max(MIN_SIZE);
+        let payload = file_size - 10 - TRAILER;
+        // payload = csv_len + 5 * ceil(csv_len / BLOCK): solve for csv_len.
+        let mut blocks = payload.div_ceil(BLOCK + BLOCK_OVERHEAD);
+        let mut csv_len = payload - BLOCK_OVERHEAD * blocks;
+        while csv_len.div_ceil(BLOCK) > blocks {
+            blocks += 1;
+            csv_len = payload - BLOCK_OVERHEAD * blocks;
+        }
+        let rows = (csv_len - CSV_HEADER.len() as u64) / ROW;
+        Layout { file_size, csv_len, blocks, rows, seed, hour_start_ns }
+    }
+
+    fn row(&self, i: u64) -> String {
+        let h = mix(self.seed ^ i.wrapping_mul(0x9e3779b97f4a7c15));
+        let step = 3_600_000_000_000i64 / self.rows.max(1) as i64;
+        let ts = self.hour_start_ns + step * i as i64;
+        let price = 40_000_00 + h % 5_000_00;
+        let qty = (h >> 20) % 1_000_000;
+        let m = if h & 1 == 0 { "true " } else { "false" };
+        let pad = if i + 1 == self.rows {
+            let used = CSV_HEADER.len() as u64 + self.rows * ROW;
+            " ".repeat((self.csv_len - used) as usize)
+        } else {
+            String::new()
+        };
+        format!(
+            "{ts:019},\"{{\"\"t\"\":{i:010},\"\"p\"\":\"\"{}.{:02}\"\",\"\"q\"\":\"\"0.{qty:06}\"\",\"\"m\"\":{m}{pad}}}\"\n",
+            price / 100,
+            price % 100
+        )
+    }
+
+    /// CSV bytes `[start, end)`.
+    fn csv(&self, start: u64, end: u64, out: &mut Vec<u8>) {
+        let h = CSV_HEADER.len() as u64;
+        let mut pos = start;
+        if pos < h {
+            out.extend_from_slice(&CSV_HEADER.as_bytes()[pos as usize..end.min(h) as usize]);
+            pos = end.min(h);
+        }
+        while pos < end {
+            let i = ((pos - h) / ROW).min(self.rows - 1);
+            let row_start = h + i * ROW;
+            let row = self.row(i);
+            let from = (pos - row_start) as usize;
+            let to = ((end - row_start) as usize).min(row.len());
+            out.extend_from_slice(&row.as_bytes()[from..to]);
+            pos = row_start + to as u64;
+        }
+    }
+
+    pub fn crc(&self) -> u32 {
+        let mut hasher = crc32fast::Hasher::new();
+        let mut buf = Vec::with_capacity(1 << 20);
+        let mut pos = 0;
+        while pos < self.csv_len {
+            let end = (pos + (1 << 20)).min(self.csv_len);
+            buf.clear();
+            self.csv(pos, end, &mut buf);
+            hasher.update(&buf);
+            pos = end;
+        }
+        hasher.finalize()
+    }
+
+    /// File bytes `[start, end)`; `crc` is only computed when the trailer is requested.
+    pub fn bytes(&self, start: u64, end: u64, crc: &dyn Fn() -> u32) -> Vec<u8> {
+        let mut out = Vec::with_capacity((end - start) as usize);
+        let mut pos = start;
+        while pos < end {
+            if pos < 10 {
+                let to = end.min(10);
+                out.extend_from_slice(&GZIP_HEADER[pos as usize..to as usize]);
+                pos = to;
+                continue;
+            }
+            let trailer_at = self.file_size - TRAILER;
+            if pos >= trailer_at {
+                let mut t = crc().to_le_bytes().to_vec();
+                t.extend_from_slice(&(self.csv_len as u32).to_le_bytes());
+                out.extend_from_slice(&t[(pos - trailer_at) as usize..(end - trailer_at) as usize]);
+                pos = end;
+                continue;
+            }
+            let off = pos - 10;
+            let j = off / (BLOCK + BLOCK_OVERHEAD);
+            let within = off % (BLOCK + BLOCK_OVERHEAD);
+            let data_start = j * BLOCK;
+            let len = (self.csv_len - data_start).min(BLOCK);
+            let block_end = 10 + j * (BLOCK + BLOCK_OVERHEAD) + BLOCK_OVERHEAD + len;
+            if within < BLOCK_OVERHEAD {
+                let last = j + 1 == self.blocks;
+                let l = len as u16;
+                let head = [u8::from(last), l as u8, (l >> 8) as u8, !l as u8, (!l >> 8) as u8];
+                let to = (end - pos).min(BLOCK_OVERHEAD - within);
+                out.extend_from_slice(&head[within as usize..(within + to) as usize]);
+                pos += to;
+            } else {
+                let to = end.min(block_end);
+                let d = data_start + (within - BLOCK_OVERHEAD);
+                self.csv(d, d + (to - pos), &mut out);
+                pos = to;
+            }
+        }
+        out
+    }
+}
+
+/// Caches each artifact's CRC (computing it means generating the whole file once).
+#[derive(Default)]
+pub struct CrcCache(Mutex<HashMap<String, Arc<OnceLock<u32>>>>);
+
+impl CrcCache {
+    fn get(&self, id: &str, layout: &Layout) -> u32 {
+        let cell = self.0.lock().unwrap().entry(id.to_string()).or_default().clone();
+        *cell.get_or_init(|| layout.crc())
+    }
+}
+
+pub fn layout(a: &Artifact) -> Layout {
+    Layout::new(a.size, a.seed, a.hour_start_ns)
+}
+
+/// The signature of a presigned URL.
+pub fn signature(app: &App, art_id: &str, expires_ms: u64) -> String {
+    let mut h = app.secret.build_hasher();
+    h.write(art_id.as_bytes());
+    h.write_u64(expires_ms);
+    h.write(b"artifact-url");
+    format!("{:016x}", h.finish())
+}
+
+pub fn presigned_url(app: &App, a: &Artifact) -> String {
+    let expires = timefmt::now().timestamp_millis() as u64 + app.config.url_ttl_ms;
+    let origin = app.artifact_origin.read().unwrap().clone();
+    let name: String = form_urlencoded::byte_serialize(a.filename.as_bytes()).collect();
+    format!(
+        "{origin}/artifacts/{}/{name}?expires={expires}&signature={}",
+        a.id,
+        signature(app, &a.id, expires)
+    )
+}
+
+fn s3_error(status: StatusCode, code: &str, message: &str) -> Response {
+    let body = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>{code}</Code><Message>{message}</Message></Error>"
+    );
+    (status, [(header::CONTENT_TYPE, "application/xml")], body).into_response()
+}
+
+/// Parses one `Range: bytes=…` spec against a size; `Err(())` means unsatisfiable.
+fn parse_range(h: &str, size: u64) -> Option<Result<(u64, u64), ()>> {
+    let spec = h.trim().strip_prefix("bytes=")?;
+    if spec.contains(',') {
+        return None; // multi-range: serve the whole file, as S3 does
+    }
+    let (a, b) = spec.split_once('-')?;
+    let r = match (a.trim(), b.trim()) {
+        ("", suffix) => {
+            let n: u64 = suffix.parse().ok()?;
+            if n == 0 { Err(()) } else { Ok((size.saturating_sub(n), size)) }
+        }
+        (start, "") => {
+            let s: u64 = start.parse().ok()?;
+            if s >= size { Err(()) } else { Ok((s, size)) }
+        }
+        (start, end) => {
+            let (s, e): (u64, u64) = (start.parse().ok()?, end.parse().ok()?);
+            if s > e || s >= size { Err(()) } else { Ok((s, (e + 1).min(size))) }
+        }
+    };
+    Some(r)
+}
+
+pub struct ArtifactState {
+    pub app: Arc<App>,
+    pub crcs: CrcCache,
+}
+
+pub fn router(app: Arc<App>) -> Router {
+    let st = Arc::new(ArtifactState { app, crcs: CrcCache::default() });
+    Router::new().route("/artifacts/{id}/{name}", get(serve_artifact)).with_state(st)
+}
+
+async fn serve_artifact(
+    State(st): State<Arc<ArtifactState>>,
+    Path((id, _name)): Path<(String, String)>,
+    RawQuery(raw): RawQuery,
+    uri: OriginalUri,
+    req: Request,
+) -> Response {
+    let headers = req.headers().clone();
+    let kill = req.extensions().get::<ConnKill>().cloned();
+    let method = req.method().as_str().to_string();
+    let found = st.app.artifacts.read().unwrap().get(&id).cloned();
+    let account = found.as_ref().map(|(acct, _)| acct.name.clone());
+    let resp = answer(&st, &id, found.map(|(_, a)| a), raw, &headers, &method, uri.0.path(), account.as_deref(), kill).await;
+    st.app.record(RecordedRequest {
+        request_id: None,
+        listener: "artifacts",
+        method,
+        path: uri.0.path().to_string(),
+        query: uri.0.query().map(str::to_string),
+        headers: log_headers(&headers),
+        account,
+        status: resp.status().as_u16(),
+        time: timefmt::rfc3339(timefmt::now()),
+    });
+    resp
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn answer(
+    st: &Arc<ArtifactState>,
+    id: &str,
+    artifact: Option<Artifact>,
+    raw_query: Option<String>,
+    headers: &HeaderMap,
+    method: &str,
+    path: &str,
+    account: Option<&str>,
+    kill: Option<ConnKill>,
+) -> Response {
+    let Some(artifact) = artifact else {
+        return s3_error(StatusCode::NOT_FOUND, "NoSuchKey", "The specified key does not exist.");
+    };
+    let q = crate::routes::query(raw_query);
+    let expires: Option<u64> = q.get("expires").and_then(|e| e.parse().ok());
+    let valid = match (expires, q.get("signature")) {
+        (Some(e), Some(sig)) => *sig == signature(&st.app, id, e),
+        _ => false,
+    };
+    if !valid {
+        return s3_error(StatusCode::FORBIDDEN, "SignatureDoesNotMatch", "The request signature is invalid.");
+    }
+    if expires.unwrap_or(0) < timefmt::now().timestamp_millis() as u64 {
+        return s3_error(StatusCode::FORBIDDEN, "AccessDenied", "Request has expired");
+    }
+    let fault = faults::take(&st.app.faults, method, path, account);
+    if let Some(f) = &fault {
+        if let Some(ms) = f.delay_ms {
+            tokio::time::sleep(Duration::from_millis(ms)).await;
+        }
+        if f.drop_after_bytes.is_none() {
+            if f.drop_connection {
+                if let Some(k) = &kill {
+                    k.drop_connection().await;
+                }
+            }
+            return fault_response(f);
+        }
+    }
+    let lay = layout(&artifact);
+    let size = lay.file_size;
+    let range = headers.get(header::RANGE).and_then(|v| v.to_str().ok()).and_then(|h| parse_range(h, size));
+    let (start, end, status) = match range {
+        None => (0, size, StatusCode::OK),
+        Some(Ok((s, e))) => (s, e, StatusCode::PARTIAL_CONTENT),
+        Some(Err(())) => {
+            let mut r = s3_error(StatusCode::RANGE_NOT_SATISFIABLE, "InvalidRange", "The requested range is not satisfiable");
+            r.headers_mut().insert(header::CONTENT_RANGE, format!("bytes */{size}").parse().unwrap());
+            return r;
+        }
+    };
+    let drop_after = fault.and_then(|f| f.drop_after_bytes);
+    let st2 = st.clone();
+    let art_id = artifact.id.clone();
+    let chunk = 256 * 1024u64;
+    let body_stream = futures_util::stream::unfold(start, move |pos| {
+        let st = st2.clone();
+        let art_id = art_id.clone();
+        let kill = kill.clone();
+        async move {
+            if pos >= end {
+                return None;
+            }
+            if let Some(limit) = drop_after {
+                if pos >= start + limit {
+                    // Let the bytes already sent reach the client, then cut the connection.
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    if let Some(k) = &kill {
+                        k.drop_connection().await;
+                    }
+                    return Some((Err(std::io::Error::other("injected connection drop")), end));
+                }
+            }
+            let mut to = (pos + chunk).min(end);
+            if let Some(limit) = drop_after {
+                to = to.min(start + limit).max(pos + 1);
+            }
+            let bytes = lay.bytes(pos, to, &|| st.crcs.get(&art_id, &lay));
+            Some((Ok::<_, std::io::Error>(Bytes::from(bytes)), to))
+        }
+    });
+    let body = if method == "HEAD" { Body::empty() } else { Body::from_stream(body_stream) };
+    let mut resp = Response::new(body);
+    *resp.status_mut() = status;
+    let h = resp.headers_mut();
+    h.insert(header::CONTENT_TYPE, "application/gzip".parse().unwrap());
+    h.insert(header::CONTENT_LENGTH, (end - start).into());
+    h.insert(header::ACCEPT_RANGES, "bytes".parse().unwrap());
+    h.insert(header::ETAG, format!("\"{}\"", artifact.id).parse().unwrap());
+    if status == StatusCode::PARTIAL_CONTENT {
+        h.insert(header::CONTENT_RANGE, format!("bytes {start}-{}/{size}", end - 1).parse().unwrap());
+    }
+    resp
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Read;
+
+    fn whole(l: &Layout) -> Vec<u8> {
+        l.bytes(0, l.file_size, &|| l.crc())
+    }
+
+    #[test]
+    fn exact_size_and_valid_gzip_for_many_sizes() {
+        for size in [MIN_SIZE, 1000, 65_535, 65_560, 200_000, 262_144, 1_000_003] {
+            let l = Layout::new(size, 7, 1_704_067_200_000_000_000);
+            let file = whole(&l);
+            assert_eq!(file.len() as u64, size.max(MIN_SIZE));
+            let mut csv = String::new();
+            flate2::read::GzDecoder::new(&file[..]).read_to_string(&mut csv).unwrap();
+            assert!(csv.starts_with(CSV_HEADER));
+            let rows: Vec<_> = csv.lines().skip(1).collect();
+            assert_eq!(rows.len() as u64, l.rows);
+            for r in rows {
+                let (ts, json) = r.split_once(',').unwrap();
+                assert_eq!(ts.len(), 19);
+                let json = json.trim_matches('"').replace("\"\"", "\"");
+                let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+                assert!(v["p"].is_string());
+            }
+        }
+    }
+
+    #[test]
+    fn any_range_equals_the_slice_of_the_whole() {
+        let l = Layout::new(300_000, 3, 0);
+        let file = whole(&l);
+        for (a, b) in [(0, 5), (9, 11), (10, 16), (65_540, 65_560), (131_000, 299_999), (299_990, 300_000)] {
+            assert_eq!(l.bytes(a, b, &|| l.crc()), file[a as usize..b as usize]);
+        }
+    }
+
+    #[test]
+    fn ranges_parse_like_http() {
+        assert_eq!(parse_range("bytes=0-9", 100), Some(Ok((0, 10))));
+        assert_eq!(parse_range("bytes=90-", 100), Some(Ok((90, 100))));
+        assert_eq!(parse_range("bytes=-10", 100), Some(Ok((90, 100))));
+        assert_eq!(parse_range("bytes=100-", 100), Some(Err(())));
+        assert_eq!(parse_range("items=1-2", 100), None);
+    }
+}

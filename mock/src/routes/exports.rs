@@ -1,0 +1,295 @@
+//! Export jobs (spec §13.2): created queued, running after a quarter of `--export-delay-ms`,
+//! succeeded after all of it; cancel, delete and a test hook to fail them.
+
+use axum::extract::{Extension, Path, RawQuery, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use bytes::Bytes;
+use chrono::{DateTime, Duration, Utc};
+use serde_json::{Value, json};
+
+use super::subscriptions::{Gate, billing_gate};
+use super::{AppState, created, datastream_id, json_body, no_content, ok, paging, query};
+use crate::artifacts::presigned_url;
+use crate::errors::{ApiError, ApiResult};
+use crate::pipeline::Ctx;
+use crate::state::{App, Artifact, Export, SubStatus, new_id};
+use crate::timefmt::{now, parse_time_input, rfc3339, to_ns};
+
+const HOUR_NS: i64 = 3_600_000_000_000;
+/// Artifacts are hourly partitions; a longer window is cut into at most this many.
+const MAX_ARTIFACTS: i64 = 24;
+
+/// An export as seen at `at`: the clock drives queued → running → succeeded.
+pub struct View {
+    pub status: &'static str,
+    pub started_at: Option<DateTime<Utc>>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub reason: Option<String>,
+}
+
+pub fn view(app: &App, e: &Export, at: DateTime<Utc>) -> View {
+    let delay = Duration::milliseconds(app.config.export_delay_ms as i64);
+    let run_at = e.created_at + delay / 4;
+    let done_at = e.created_at + delay;
+    let started = |t: DateTime<Utc>| (t >= run_at).then_some(run_at);
+    let mut v = if let Some(c) = e.canceled_at {
+        View { status: "canceled", started_at: started(c), finished_at: Some(c), reason: None }
+    } else if let Some((t, reason)) = &e.forced_failure {
+        View { status: "failed", started_at: Some(run_at.min(*t)), finished_at: Some(*t), reason: Some(reason.clone()) }
+    } else if at < run_at {
+        View { status: "queued", started_at: None, finished_at: None, reason: None }
+    } else if at < done_at {
+        View { status: "running", started_at: Some(run_at), finished_at: None, reason: None }
+    } else if let Some(reason) = &e.fails_with {
+        View { status: "failed", started_at: Some(run_at), finished_at: Some(done_at), reason: Some(reason.clone()) }
+    } else {
+        View { status: "succeeded", started_at: Some(run_at), finished_at: Some(done_at), reason: None }
+    };
+    if e.deleted_at.is_some() {
+        v.status = "deleted";
+    }
+    v
+}
+
+pub fn export_json(app: &App, e: &Export) -> Value {
+    let v = view(app, e, now());
+    let mut out = json!({
+        "id": e.id, "datastream_id": e.datastream_id, "start_time": e.start_ns, "end_time": e.end_ns,
+        "format": e.format, "format_options": e.format_options, "status": v.status,
+        "created_at": rfc3339(e.created_at), "started_at": v.started_at.map(rfc3339),
+        "finished_at": v.finished_at.map(rfc3339),
+    });
+    if let Some(r) = v.reason {
+        out["reason"] = Value::String(r);
+    }
+    out
+}
+
+fn not_found(id: &str) -> ApiError {
+    ApiError::not_found(format!("Export {id} not found"))
+}
+
+pub async fn list(
+    State(app): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Response> {
+    let q = query(raw);
+    let p = paging(&app, "exports".into());
+    let req = p.request(q.get("limit").map(String::as_str), q.get("page_token").map(String::as_str), 50, 100)?;
+    let data = ctx.account.data.lock().unwrap();
+    let live = data.exports.values().filter(|e| e.deleted_at.is_none());
+    Ok(ok(p.page(&req, live.map(|e| (e.ordinal, e)), |e| export_json(&app, e))))
+}
+
+/// `schema`: absent or `"raw"`, a built-in or custom name, a `sch_` id, or inline content.
+fn check_schema(
+    data: &mut crate::state::AccountData,
+    schema: Option<&Value>,
+    category: &str,
+) -> ApiResult<()> {
+    match schema {
+        None | Some(Value::Null) => Ok(()),
+        Some(Value::String(s)) if s == "raw" => Ok(()),
+        Some(Value::String(s)) => {
+            let name = if s == "normalized_trades" { "normalized" } else { s.as_str() };
+            let found = if s.starts_with("sch_") {
+                let found = data.schema_by_id(s).ok_or_else(|| {
+                    ApiError::not_found(format!("Export schema {s} not found"))
+                })?;
+                Some(found.category.clone())
+            } else {
+                let same_name: Vec<_> = data.schemas.values().filter(|x| x.name == name).collect();
+                if same_name.is_empty() {
+                    return Err(ApiError::invalid(format!("Unknown schema \"{s}\"")));
+                }
+                same_name.iter().find(|x| x.category == category).map(|x| x.category.clone())
+            };
+            match found {
+                Some(c) if c == category => Ok(()),
+                _ => Err(ApiError::invalid(format!(
+                    "Schema \"{s}\" does not apply to {category} datastreams"
+                ))),
+            }
+        }
+        Some(v @ Value::Object(_)) => super::schemas::validate_content(v).map(|_| ()),
+        Some(_) => Err(ApiError::invalid("schema must be a name, a schema id or an object")),
+    }
+}
+
+fn check_format(body: &Value) -> ApiResult<(String, Value)> {
+    let format = match body.get("format") {
+        None | Some(Value::Null) => "csv",
+        Some(Value::String(f)) if f == "csv" || f == "parquet" => f.as_str(),
+        _ => return Err(ApiError::invalid("format must be \"csv\" or \"parquet\"")),
+    };
+    let opts = match body.get("format_options") {
+        None | Some(Value::Null) => serde_json::Map::new(),
+        Some(Value::Object(o)) => o.clone(),
+        _ => return Err(ApiError::invalid("format_options must be an object")),
+    };
+    let allowed: &[&str] = if format == "csv" { &[] } else { &["compression", "row_group_size"] };
+    if let Some(k) = opts.keys().find(|k| !allowed.contains(&k.as_str())) {
+        return Err(ApiError::invalid(format!("format_options.{k} is not valid for format {format}")));
+    }
+    let mut resolved = opts;
+    if format == "parquet" {
+        resolved.entry("compression").or_insert(json!("zstd"));
+        resolved.entry("row_group_size").or_insert(json!(1_000_000));
+    }
+    Ok((format.to_string(), Value::Object(resolved)))
+}
+
+fn artifacts_for(app: &App, e_id: &str, ds: &crate::catalog::Datastream, start: i64, end: i64, format: &str) -> Vec<Artifact> {
+    let first = start.div_euclid(HOUR_NS);
+    let last = (end - 1).div_euclid(HOUR_NS);
+    let count = (last - first + 1).clamp(1, MAX_ARTIFACTS);
+    let inst: String = ds.instrument.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect();
+    let ext = if format == "parquet" { "parquet" } else { "csv.gz" };
+    (0..count)
+        .map(|k| {
+            let hour = (first + k) * HOUR_NS;
+            let stamp = DateTime::from_timestamp_nanos(hour).format("%Y%m%d%H");
+            Artifact {
+                id: new_id("art"),
+                filename: format!("{}_{inst}_{}_part_{stamp}.{ext}", ds.exchange, ds.stream_type),
+                size: app.artifact_size(),
+                seed: (ds.id as u64) << 32 ^ (hour / HOUR_NS) as u64 ^ e_id.len() as u64,
+                hour_start_ns: hour,
+            }
+        })
+        .collect()
+}
+
+pub async fn create(
+    State(app): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let body = json_body(&body)?;
+    let ds_id = datastream_id(body.get("datastream_id"))?;
+    let start = parse_time_input(body.get("start_time").unwrap_or(&Value::Null))
+        .map_err(|m| ApiError::invalid(format!("start_time {m}")))?;
+    let end = parse_time_input(body.get("end_time").unwrap_or(&Value::Null))
+        .map_err(|m| ApiError::invalid(format!("end_time {m}")))?;
+    if start >= end {
+        return Err(ApiError::invalid("Invalid time window: start_time must be before end_time")
+            .with_details(json!({ "start_time": start, "end_time": end })));
+    }
+    let (format, format_options) = check_format(&body)?;
+    let ds = app
+        .catalog
+        .datastream(ds_id)
+        .ok_or_else(|| ApiError::invalid(format!("Invalid datastream_id: datastream {ds_id} does not exist")))?;
+    let mut data = ctx.account.data.lock().unwrap();
+    check_schema(&mut data, body.get("schema"), ds.category())?;
+    match data.subscriptions.values().find(|s| s.datastream_id == ds_id).map(|s| s.status) {
+        Some(SubStatus::Active | SubStatus::Paused) => {}
+        Some(SubStatus::Deleted) => return Err(ApiError::permission("Subscription has been deleted")),
+        None => {
+            return Err(ApiError::permission(format!(
+                "No active or paused subscription for datastream {ds_id}"
+            )));
+        }
+    }
+    billing_gate(&data, Gate::Export)?;
+    let t = now();
+    let id = new_id("exp");
+    let artifacts = artifacts_for(&app, &id, ds, start, end, &format);
+    {
+        let mut all = app.artifacts.write().unwrap();
+        for a in &artifacts {
+            all.insert(a.id.clone(), (ctx.account.clone(), a.clone()));
+        }
+    }
+    let ordinal = data.ordinal();
+    let e = Export {
+        ordinal,
+        id,
+        datastream_id: ds_id,
+        start_ns: start,
+        end_ns: end,
+        format,
+        format_options,
+        created_at: t,
+        canceled_at: None,
+        forced_failure: None,
+        fails_with: (start > to_ns(t)).then(|| "No data has been collected in the requested window".to_string()),
+        deleted_at: None,
+        artifacts,
+    };
+    let out = export_json(&app, &e);
+    data.exports.insert(ordinal, e);
+    Ok(created(StatusCode::ACCEPTED, out))
+}
+
+pub async fn get(
+    State(app): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    let mut data = ctx.account.data.lock().unwrap();
+    let e = data.export_by_id(&id).ok_or_else(|| not_found(&id))?;
+    Ok(ok(export_json(&app, e)))
+}
+
+pub async fn delete(Extension(ctx): Extension<Ctx>, Path(id): Path<String>) -> ApiResult<Response> {
+    let mut data = ctx.account.data.lock().unwrap();
+    let e = data.export_by_id(&id).ok_or_else(|| not_found(&id))?;
+    e.deleted_at.get_or_insert_with(now);
+    Ok(no_content())
+}
+
+pub async fn cancel(
+    State(app): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    let mut data = ctx.account.data.lock().unwrap();
+    let e = data.export_by_id(&id).ok_or_else(|| not_found(&id))?;
+    let t = now();
+    match view(&app, e, t).status {
+        "queued" | "running" => {
+            e.canceled_at = Some(t);
+            Ok(no_content())
+        }
+        "canceled" => Ok(no_content()),
+        other => Err(ApiError::invalid(format!("Export {id} cannot be canceled: it is {other}"))),
+    }
+}
+
+/// Test hook: make a queued or running export fail with `reason`.
+pub fn force_failure(app: &App, e: &mut Export, reason: String) -> ApiResult<()> {
+    match view(app, e, now()).status {
+        "queued" | "running" => {
+            e.forced_failure = Some((now(), reason));
+            Ok(())
+        }
+        other => Err(ApiError::invalid(format!("Export {} is already {other}", e.id))),
+    }
+}
+
+pub async fn download(
+    State(app): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    let mut data = ctx.account.data.lock().unwrap();
+    let e = data.export_by_id(&id).ok_or_else(|| not_found(&id))?;
+    let status = view(&app, e, now()).status;
+    if status != "succeeded" {
+        return Err(ApiError::invalid(format!(
+            "Export {id} has no artifacts to download: it is {status}"
+        )));
+    }
+    let e = e.clone();
+    billing_gate(&data, Gate::Export)?;
+    let artifacts: Vec<Value> = e
+        .artifacts
+        .iter()
+        .map(|a| json!({ "id": a.id, "url": presigned_url(&app, a), "bytes": a.size, "filename": a.filename }))
+        .collect();
+    let total: u64 = e.artifacts.iter().map(|a| a.size).sum();
+    Ok(ok(json!({ "artifacts": artifacts, "count": e.artifacts.len(), "total_bytes": total })))
+}
