@@ -1,1 +1,40 @@
-//! placeholder
+//! Rust client for the Ticksupply market data API.
+//!
+//! One pipeline carries every request: the key from the argument or `TICKSUPPLY_API_KEY`,
+//! `X-Api-Key` exactly as documented, percent-encoded paths, an `Idempotency-Key` on every write,
+//! retries with backoff and `Retry-After`, typed errors that carry the request id, and response
+//! metadata on success (`.send_with_meta()`).
+//!
+//! ```no_run
+//! # async fn run() -> ticksupply::Result<()> {
+//! let client = ticksupply::Client::new()?;
+//! for ex in client.exchanges().list().await? {
+//!     println!("{:<15} {}", ex.code, ex.display_name);
+//! }
+//! let page = client.exchanges().list_instruments("binance").search("BTC").limit(10).send_with_meta().await?;
+//! println!("{} instruments (request {:?})", page.items.len(), page.meta.request_id);
+//! # Ok(()) }
+//! ```
+
+pub mod client;
+pub mod config;
+pub mod decimal;
+pub mod error;
+pub mod meta;
+pub mod pagination;
+#[doc(hidden)]
+pub mod path;
+pub mod request;
+pub mod resources;
+pub mod retry;
+pub mod timestamp;
+pub mod transport;
+
+pub use client::{Client, ClientBuilder, ClientOptions};
+pub use config::{ApiKey, KeySource};
+pub use decimal::Decimal;
+pub use error::{ApiErrorInfo, Error, ErrorKind, Result};
+pub use meta::{RateLimit, Response, ResponseMeta};
+pub use pagination::Page;
+pub use request::Call;
+pub use timestamp::{IntoTimestamp, Nanos, Timestamp};

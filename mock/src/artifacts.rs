@@ -66,7 +66,14 @@ impl Layout {
             csv_len = payload - BLOCK_OVERHEAD * blocks;
         }
         let rows = (csv_len - CSV_HEADER.len() as u64) / ROW;
-        Layout { file_size, csv_len, blocks, rows, seed, hour_start_ns }
+        Layout {
+            file_size,
+            csv_len,
+            blocks,
+            rows,
+            seed,
+            hour_start_ns,
+        }
     }
 
     fn row(&self, i: u64) -> String {
@@ -150,7 +157,13 @@ impl Layout {
             if within < BLOCK_OVERHEAD {
                 let last = j + 1 == self.blocks;
                 let l = len as u16;
-                let head = [u8::from(last), l as u8, (l >> 8) as u8, !l as u8, (!l >> 8) as u8];
+                let head = [
+                    u8::from(last),
+                    l as u8,
+                    (l >> 8) as u8,
+                    !l as u8,
+                    (!l >> 8) as u8,
+                ];
                 let to = (end - pos).min(BLOCK_OVERHEAD - within);
                 out.extend_from_slice(&head[within as usize..(within + to) as usize]);
                 pos += to;
@@ -171,7 +184,13 @@ pub struct CrcCache(Mutex<HashMap<String, Arc<OnceLock<u32>>>>);
 
 impl CrcCache {
     fn get(&self, id: &str, layout: &Layout) -> u32 {
-        let cell = self.0.lock().unwrap().entry(id.to_string()).or_default().clone();
+        let cell = self
+            .0
+            .lock()
+            .unwrap()
+            .entry(id.to_string())
+            .or_default()
+            .clone();
         *cell.get_or_init(|| layout.crc())
     }
 }
@@ -217,7 +236,11 @@ fn parse_range(h: &str, size: u64) -> Option<Result<(u64, u64), ()>> {
     let r = match (a.trim(), b.trim()) {
         ("", suffix) => {
             let n: u64 = suffix.parse().ok()?;
-            if n == 0 { Err(()) } else { Ok((size.saturating_sub(n), size)) }
+            if n == 0 {
+                Err(())
+            } else {
+                Ok((size.saturating_sub(n), size))
+            }
         }
         (start, "") => {
             let s: u64 = start.parse().ok()?;
@@ -225,7 +248,11 @@ fn parse_range(h: &str, size: u64) -> Option<Result<(u64, u64), ()>> {
         }
         (start, end) => {
             let (s, e): (u64, u64) = (start.parse().ok()?, end.parse().ok()?);
-            if s > e || s >= size { Err(()) } else { Ok((s, (e + 1).min(size))) }
+            if s > e || s >= size {
+                Err(())
+            } else {
+                Ok((s, (e + 1).min(size)))
+            }
         }
     };
     Some(r)
@@ -237,8 +264,13 @@ pub struct ArtifactState {
 }
 
 pub fn router(app: Arc<App>) -> Router {
-    let st = Arc::new(ArtifactState { app, crcs: CrcCache::default() });
-    Router::new().route("/artifacts/{id}/{name}", get(serve_artifact)).with_state(st)
+    let st = Arc::new(ArtifactState {
+        app,
+        crcs: CrcCache::default(),
+    });
+    Router::new()
+        .route("/artifacts/{id}/{name}", get(serve_artifact))
+        .with_state(st)
 }
 
 async fn serve_artifact(
@@ -253,7 +285,18 @@ async fn serve_artifact(
     let method = req.method().as_str().to_string();
     let found = st.app.artifacts.read().unwrap().get(&id).cloned();
     let account = found.as_ref().map(|(acct, _)| acct.name.clone());
-    let resp = answer(&st, &id, found.map(|(_, a)| a), raw, &headers, &method, uri.0.path(), account.as_deref(), kill).await;
+    let resp = answer(
+        &st,
+        &id,
+        found.map(|(_, a)| a),
+        raw,
+        &headers,
+        &method,
+        uri.0.path(),
+        account.as_deref(),
+        kill,
+    )
+    .await;
     st.app.record(RecordedRequest {
         request_id: None,
         listener: "artifacts",
@@ -281,7 +324,11 @@ async fn answer(
     kill: Option<ConnKill>,
 ) -> Response {
     let Some(artifact) = artifact else {
-        return s3_error(StatusCode::NOT_FOUND, "NoSuchKey", "The specified key does not exist.");
+        return s3_error(
+            StatusCode::NOT_FOUND,
+            "NoSuchKey",
+            "The specified key does not exist.",
+        );
     };
     let q = crate::routes::query(raw_query);
     let expires: Option<u64> = q.get("expires").and_then(|e| e.parse().ok());
@@ -290,7 +337,11 @@ async fn answer(
         _ => false,
     };
     if !valid {
-        return s3_error(StatusCode::FORBIDDEN, "SignatureDoesNotMatch", "The request signature is invalid.");
+        return s3_error(
+            StatusCode::FORBIDDEN,
+            "SignatureDoesNotMatch",
+            "The request signature is invalid.",
+        );
     }
     if expires.unwrap_or(0) < timefmt::now().timestamp_millis() as u64 {
         return s3_error(StatusCode::FORBIDDEN, "AccessDenied", "Request has expired");
@@ -311,13 +362,23 @@ async fn answer(
     }
     let lay = layout(&artifact);
     let size = lay.file_size;
-    let range = headers.get(header::RANGE).and_then(|v| v.to_str().ok()).and_then(|h| parse_range(h, size));
+    let range = headers
+        .get(header::RANGE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|h| parse_range(h, size));
     let (start, end, status) = match range {
         None => (0, size, StatusCode::OK),
         Some(Ok((s, e))) => (s, e, StatusCode::PARTIAL_CONTENT),
         Some(Err(())) => {
-            let mut r = s3_error(StatusCode::RANGE_NOT_SATISFIABLE, "InvalidRange", "The requested range is not satisfiable");
-            r.headers_mut().insert(header::CONTENT_RANGE, format!("bytes */{size}").parse().unwrap());
+            let mut r = s3_error(
+                StatusCode::RANGE_NOT_SATISFIABLE,
+                "InvalidRange",
+                "The requested range is not satisfiable",
+            );
+            r.headers_mut().insert(
+                header::CONTENT_RANGE,
+                format!("bytes */{size}").parse().unwrap(),
+            );
             return r;
         }
     };
@@ -351,16 +412,26 @@ async fn answer(
             Some((Ok::<_, std::io::Error>(Bytes::from(bytes)), to))
         }
     });
-    let body = if method == "HEAD" { Body::empty() } else { Body::from_stream(body_stream) };
+    let body = if method == "HEAD" {
+        Body::empty()
+    } else {
+        Body::from_stream(body_stream)
+    };
     let mut resp = Response::new(body);
     *resp.status_mut() = status;
     let h = resp.headers_mut();
     h.insert(header::CONTENT_TYPE, "application/gzip".parse().unwrap());
     h.insert(header::CONTENT_LENGTH, (end - start).into());
     h.insert(header::ACCEPT_RANGES, "bytes".parse().unwrap());
-    h.insert(header::ETAG, format!("\"{}\"", artifact.id).parse().unwrap());
+    h.insert(
+        header::ETAG,
+        format!("\"{}\"", artifact.id).parse().unwrap(),
+    );
     if status == StatusCode::PARTIAL_CONTENT {
-        h.insert(header::CONTENT_RANGE, format!("bytes {start}-{}/{size}", end - 1).parse().unwrap());
+        h.insert(
+            header::CONTENT_RANGE,
+            format!("bytes {start}-{}/{size}", end - 1).parse().unwrap(),
+        );
     }
     resp
 }
@@ -381,7 +452,9 @@ mod tests {
             let file = whole(&l);
             assert_eq!(file.len() as u64, size.max(MIN_SIZE));
             let mut csv = String::new();
-            flate2::read::GzDecoder::new(&file[..]).read_to_string(&mut csv).unwrap();
+            flate2::read::GzDecoder::new(&file[..])
+                .read_to_string(&mut csv)
+                .unwrap();
             assert!(csv.starts_with(CSV_HEADER));
             let rows: Vec<_> = csv.lines().skip(1).collect();
             assert_eq!(rows.len() as u64, l.rows);
@@ -399,7 +472,14 @@ mod tests {
     fn any_range_equals_the_slice_of_the_whole() {
         let l = Layout::new(300_000, 3, 0);
         let file = whole(&l);
-        for (a, b) in [(0, 5), (9, 11), (10, 16), (65_540, 65_560), (131_000, 299_999), (299_990, 300_000)] {
+        for (a, b) in [
+            (0, 5),
+            (9, 11),
+            (10, 16),
+            (65_540, 65_560),
+            (131_000, 299_999),
+            (299_990, 300_000),
+        ] {
             assert_eq!(l.bytes(a, b, &|| l.crc()), file[a as usize..b as usize]);
         }
     }

@@ -54,18 +54,41 @@ fn synthetic_base(i: usize) -> String {
 }
 
 fn bases(n: usize) -> Vec<String> {
-    MAJORS.iter().map(|s| s.to_string()).chain((0..).map(synthetic_base)).take(n).collect()
+    MAJORS
+        .iter()
+        .map(|s| s.to_string())
+        .chain((0..).map(synthetic_base))
+        .take(n)
+        .collect()
 }
 
 impl Catalog {
     pub fn seed() -> Self {
         let exchanges = vec![
-            Exchange { code: "binance", display_name: "Binance" },
-            Exchange { code: "coinbase", display_name: "Coinbase" },
-            Exchange { code: "kraken", display_name: "Kraken" },
-            Exchange { code: "okx_spot", display_name: "OKX Spot" },
-            Exchange { code: "bybit_linear", display_name: "Bybit Linear" },
-            Exchange { code: "bybit_spot", display_name: "Bybit Spot" },
+            Exchange {
+                code: "binance",
+                display_name: "Binance",
+            },
+            Exchange {
+                code: "coinbase",
+                display_name: "Coinbase",
+            },
+            Exchange {
+                code: "kraken",
+                display_name: "Kraken",
+            },
+            Exchange {
+                code: "okx_spot",
+                display_name: "OKX Spot",
+            },
+            Exchange {
+                code: "bybit_linear",
+                display_name: "Bybit Linear",
+            },
+            Exchange {
+                code: "bybit_spot",
+                display_name: "Bybit Spot",
+            },
         ];
         let mut instruments = Vec::new();
         let mut push = |exchange: &'static str, symbol: String, base: &str, quote: &str, ty| {
@@ -93,7 +116,11 @@ impl Catalog {
         }
         // kraken symbols contain a slash: clients must percent-encode them as one path segment.
         for b in bases(40) {
-            let kb = if b == "BTC" { "XBT".to_string() } else { b.clone() };
+            let kb = if b == "BTC" {
+                "XBT".to_string()
+            } else {
+                b.clone()
+            };
             for q in ["USD", "EUR"] {
                 push("kraken", format!("{kb}/{q}"), &kb, q, "spot");
             }
@@ -119,7 +146,11 @@ impl Catalog {
                 });
             }
         }
-        Catalog { exchanges, instruments, datastreams }
+        Catalog {
+            exchanges,
+            instruments,
+            datastreams,
+        }
     }
 
     pub fn exchange(&self, code: &str) -> Option<&Exchange> {
@@ -127,7 +158,9 @@ impl Catalog {
     }
 
     pub fn datastream(&self, id: i64) -> Option<&Datastream> {
-        usize::try_from(id - 1).ok().and_then(|i| self.datastreams.get(i))
+        usize::try_from(id - 1)
+            .ok()
+            .and_then(|i| self.datastreams.get(i))
     }
 }
 

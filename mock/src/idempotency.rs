@@ -17,8 +17,15 @@ pub struct StoredResponse {
 }
 
 enum Entry {
-    InFlight { fingerprint: String, since: Instant },
-    Done { fingerprint: String, at: Instant, response: StoredResponse },
+    InFlight {
+        fingerprint: String,
+        since: Instant,
+    },
+    Done {
+        fingerprint: String,
+        at: Instant,
+        response: StoredResponse,
+    },
 }
 
 #[derive(Default)]
@@ -45,18 +52,34 @@ impl IdempotencyCache {
         let mut map = self.entries.lock().unwrap();
         let now = Instant::now();
         match map.get(key) {
-            Some(Entry::Done { fingerprint: f, at, response }) if now.duration_since(*at) < TTL => {
-                if f == fingerprint { Claim::Replay(response.clone()) } else { Claim::Conflict }
+            Some(Entry::Done {
+                fingerprint: f,
+                at,
+                response,
+            }) if now.duration_since(*at) < TTL => {
+                if f == fingerprint {
+                    Claim::Replay(response.clone())
+                } else {
+                    Claim::Conflict
+                }
             }
-            Some(Entry::InFlight { fingerprint: f, since })
-                if now.duration_since(*since) < Duration::from_secs(60) =>
-            {
-                if f == fingerprint { Claim::Busy } else { Claim::Conflict }
+            Some(Entry::InFlight {
+                fingerprint: f,
+                since,
+            }) if now.duration_since(*since) < Duration::from_secs(60) => {
+                if f == fingerprint {
+                    Claim::Busy
+                } else {
+                    Claim::Conflict
+                }
             }
             _ => {
                 map.insert(
                     key.to_string(),
-                    Entry::InFlight { fingerprint: fingerprint.to_string(), since: now },
+                    Entry::InFlight {
+                        fingerprint: fingerprint.to_string(),
+                        since: now,
+                    },
                 );
                 Claim::Owner
             }
@@ -66,7 +89,11 @@ impl IdempotencyCache {
     pub fn complete(&self, key: &str, fingerprint: &str, response: StoredResponse) {
         self.entries.lock().unwrap().insert(
             key.to_string(),
-            Entry::Done { fingerprint: fingerprint.to_string(), at: Instant::now(), response },
+            Entry::Done {
+                fingerprint: fingerprint.to_string(),
+                at: Instant::now(),
+                response,
+            },
         );
     }
 

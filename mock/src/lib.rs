@@ -53,7 +53,10 @@ impl MockServer {
         for (account, key) in keys {
             lines.push(format!("key {key} for account {account}"));
         }
-        lines.push(format!("artifacts served from http://{}", self.artifact_addr));
+        lines.push(format!(
+            "artifacts served from http://{}",
+            self.artifact_addr
+        ));
         lines
     }
 }
@@ -78,5 +81,10 @@ pub async fn start(config: Config) -> std::io::Result<MockServer> {
         tokio::spawn(serve::serve(api, routes::router(app.clone()))),
         tokio::spawn(serve::serve(art, artifacts::router(app.clone()))),
     ];
-    Ok(MockServer { api_addr, artifact_addr, app, tasks })
+    Ok(MockServer {
+        api_addr,
+        artifact_addr,
+        app,
+        tasks,
+    })
 }

@@ -25,10 +25,14 @@ fn parse(args: &[String]) -> Result<Config, String> {
             _ => (flag.as_str(), None),
         };
         let mut value = || {
-            inline.clone().or_else(|| it.next().cloned()).ok_or_else(|| format!("{name} needs a value"))
+            inline
+                .clone()
+                .or_else(|| it.next().cloned())
+                .ok_or_else(|| format!("{name} needs a value"))
         };
         fn num<T: std::str::FromStr>(name: &str, v: String) -> Result<T, String> {
-            v.parse().map_err(|_| format!("{name}: '{v}' is not a valid number"))
+            v.parse()
+                .map_err(|_| format!("{name}: '{v}' is not a valid number"))
         }
         match name {
             "--host" => c.host = value()?,
@@ -65,10 +69,17 @@ fn main() -> ExitCode {
                 eprintln!("ticksupply-mock: {msg}");
             }
             eprintln!("{USAGE}");
-            return if msg.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(2) };
+            return if msg.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(2)
+            };
         }
     };
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
     rt.block_on(async move {
         let server = match ticksupply_mock::start(config).await {
             Ok(s) => s,

@@ -39,7 +39,10 @@ impl Paging<'_> {
 
     pub fn token(&self, after: u64) -> String {
         let sh = self.scope_hash();
-        let raw = format!("{{\"after\":{after},\"q\":\"{sh:x}\",\"m\":\"{:x}\"}}", self.mac(after, sh));
+        let raw = format!(
+            "{{\"after\":{after},\"q\":\"{sh:x}\",\"m\":\"{:x}\"}}",
+            self.mac(after, sh)
+        );
         URL_SAFE_NO_PAD.encode(raw)
     }
 

@@ -33,7 +33,11 @@ pub fn log_headers(headers: &HeaderMap) -> BTreeMap<String, String> {
         .iter()
         .map(|(k, v)| {
             let v = String::from_utf8_lossy(v.as_bytes()).into_owned();
-            let v = if k.as_str() == "x-api-key" { redact(&v) } else { v };
+            let v = if k.as_str() == "x-api-key" {
+                redact(&v)
+            } else {
+                v
+            };
             (k.as_str().to_string(), v)
         })
         .collect()
@@ -62,7 +66,8 @@ fn rate_headers(resp: &mut Response, r: &RateState) {
 
 /// The response an injected fault answers with.
 pub fn fault_response(f: &FaultSpec) -> Response {
-    let status = StatusCode::from_u16(f.status.unwrap_or(503)).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
+    let status =
+        StatusCode::from_u16(f.status.unwrap_or(503)).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
     let mut resp = match &f.body {
         Some(body) => {
             let ct = f.content_type.clone().unwrap_or_else(|| "text/html".into());
@@ -73,7 +78,10 @@ pub fn fault_response(f: &FaultSpec) -> Response {
             r
         }
         None => {
-            let code = f.code.clone().unwrap_or_else(|| faults::default_code(status.as_u16()).into());
+            let code = f
+                .code
+                .clone()
+                .unwrap_or_else(|| faults::default_code(status.as_u16()).into());
             let body = serde_json::json!({"error": {"code": code, "message": format!("Injected fault: HTTP {}", status.as_u16())}});
             (status, axum::Json(body)).into_response()
         }
@@ -196,7 +204,8 @@ pub async fn pipeline(State(app): State<Arc<App>>, req: Request, next: Next) -> 
         ("POST" | "DELETE" | "PUT", Some(v)) => {
             let key = String::from_utf8_lossy(v.as_bytes()).into_owned();
             if !idempotency::valid_key(&key) {
-                let e = ApiError::invalid("Idempotency-Key must be a UUID of at most 128 characters");
+                let e =
+                    ApiError::invalid("Idempotency-Key must be a UUID of at most 128 characters");
                 return finish(e.into_response(), Some(&account), Some(&rate));
             }
             let fp = fingerprint(&method, &path, &body);
@@ -206,7 +215,8 @@ pub async fn pipeline(State(app): State<Arc<App>>, req: Request, next: Next) -> 
                     Claim::Owner => break Some((key, fp)),
                     Claim::Replay(stored) => {
                         let mut resp = Response::new(Body::from(stored.body));
-                        *resp.status_mut() = StatusCode::from_u16(stored.status).unwrap_or(StatusCode::OK);
+                        *resp.status_mut() =
+                            StatusCode::from_u16(stored.status).unwrap_or(StatusCode::OK);
                         if !resp.body().is_empty_hint() {
                             set(&mut resp, "content-type", "application/json");
                         }
@@ -234,17 +244,24 @@ pub async fn pipeline(State(app): State<Arc<App>>, req: Request, next: Next) -> 
         _ => None,
     };
 
-    parts.extensions.insert(Ctx { account: account.clone() });
+    parts.extensions.insert(Ctx {
+        account: account.clone(),
+    });
     let resp = next.run(Request::from_parts(parts, Body::from(body))).await;
 
     let resp = match idem {
         Some((key, fp)) if resp.status().as_u16() < 500 => {
             let (rparts, rbody) = resp.into_parts();
-            let bytes: Bytes = axum::body::to_bytes(rbody, usize::MAX).await.unwrap_or_default();
+            let bytes: Bytes = axum::body::to_bytes(rbody, usize::MAX)
+                .await
+                .unwrap_or_default();
             account.idempotency.complete(
                 &key,
                 &fp,
-                StoredResponse { status: rparts.status.as_u16(), body: bytes.clone() },
+                StoredResponse {
+                    status: rparts.status.as_u16(),
+                    body: bytes.clone(),
+                },
             );
             Response::from_parts(rparts, Body::from(bytes))
         }

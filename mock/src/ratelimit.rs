@@ -52,7 +52,10 @@ pub struct Buckets {
 }
 
 fn epoch_now() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
 }
 
 impl Buckets {
@@ -79,7 +82,11 @@ impl Buckets {
         let exhausted = exhausted.then(|| {
             let (wm, wh) = (self.minute.wait_secs(), self.hour.wait_secs());
             let e = epoch_now();
-            (wm.max(wh), (wm > 0).then_some(e + wm), (wh > 0).then_some(e + wh))
+            (
+                wm.max(wh),
+                (wm > 0).then_some(e + wm),
+                (wh > 0).then_some(e + wh),
+            )
         });
         RateState {
             limit_minute: lm,

@@ -25,7 +25,9 @@ impl ConnKill {
 
 pub async fn serve(listener: TcpListener, router: Router) {
     loop {
-        let Ok((stream, _)) = listener.accept().await else { continue };
+        let Ok((stream, _)) = listener.accept().await else {
+            continue;
+        };
         let _ = stream.set_nodelay(true);
         let router = router.clone();
         tokio::spawn(async move {

@@ -252,7 +252,10 @@ impl App {
         if let Some((m, h)) = limits {
             *acct.buckets.lock().unwrap() = Buckets::new(m, h);
         }
-        self.keys.write().unwrap().insert(key.to_string(), acct.clone());
+        self.keys
+            .write()
+            .unwrap()
+            .insert(key.to_string(), acct.clone());
         acct
     }
 
@@ -288,6 +291,17 @@ pub fn request_id() -> String {
 
 /// Shows only the last four characters of a secret.
 pub fn redact(key: &str) -> String {
-    let tail: String = key.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect();
-    if key.chars().count() <= 4 { "****".to_string() } else { format!("****{tail}") }
+    let tail: String = key
+        .chars()
+        .rev()
+        .take(4)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    if key.chars().count() <= 4 {
+        "****".to_string()
+    } else {
+        format!("****{tail}")
+    }
 }

@@ -27,7 +27,9 @@ pub fn parse_time_input(v: &Value) -> Result<i64, String> {
         Value::String(s) => {
             let s = s.trim();
             if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
-                return s.parse::<i64>().map_err(|_| "nanoseconds out of range".to_string());
+                return s
+                    .parse::<i64>()
+                    .map_err(|_| "nanoseconds out of range".to_string());
             }
             if let Some(frac) = s.split_once('.').map(|(_, f)| f) {
                 let digits = frac.bytes().take_while(u8::is_ascii_digit).count();
@@ -38,7 +40,8 @@ pub fn parse_time_input(v: &Value) -> Result<i64, String> {
             DateTime::parse_from_rfc3339(s)
                 .map_err(|_| format!("'{s}' is not nanoseconds or an ISO 8601 timestamp"))
                 .and_then(|t| {
-                    t.timestamp_nanos_opt().ok_or_else(|| "timestamp out of range".to_string())
+                    t.timestamp_nanos_opt()
+                        .ok_or_else(|| "timestamp out of range".to_string())
                 })
         }
         Value::Null => Err("is required".into()),

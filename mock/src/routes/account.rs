@@ -17,22 +17,29 @@ const OUTAGE_FROM_NS: i64 = 1_717_200_000_000_000_000;
 const OUTAGE_TO_NS: i64 = 1_717_286_400_000_000_000;
 const ROWS_PER_HOUR: i64 = 36_000;
 
-pub async fn availability(State(app): State<AppState>, RawQuery(raw): RawQuery) -> ApiResult<Response> {
+pub async fn availability(
+    State(app): State<AppState>,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Response> {
     let q = query(raw);
     let id = match q.get("datastream_id").map(|s| s.parse::<i64>()) {
         Some(Ok(n)) if n > 0 => n,
-        Some(_) => return Err(ApiError::invalid("datastream_id must be a positive integer")),
+        Some(_) => {
+            return Err(ApiError::invalid(
+                "datastream_id must be a positive integer",
+            ));
+        }
         None => return Err(ApiError::invalid("datastream_id is required")),
     };
     let ds = app
         .catalog
         .datastream(id)
         .ok_or_else(|| ApiError::not_found(format!("Datastream {id} not found")))?;
-    let updated = now().duration_trunc(TimeDelta::minutes(1)).unwrap_or_else(|_| now());
+    let updated = now()
+        .duration_trunc(TimeDelta::minutes(1))
+        .unwrap_or_else(|_| now());
     let upto = to_ns(updated);
-    let range = |from: i64, to: i64| {
-        json!({ "from": from, "to": to, "rows_estimate": (to - from) / 3_600_000_000_000 * ROWS_PER_HOUR })
-    };
+    let range = |from: i64, to: i64| json!({ "from": from, "to": to, "rows_estimate": (to - from) / 3_600_000_000_000 * ROWS_PER_HOUR });
     Ok(ok(json!({
         "datastream": ds.to_json(),
         "ranges": [range(COLLECTION_START_NS, OUTAGE_FROM_NS), range(OUTAGE_TO_NS, upto)],
@@ -52,8 +59,15 @@ pub async fn billing(State(app): State<AppState>, Extension(ctx): Extension<Ctx>
     // GiB as an exact decimal string: bytes / 2^30 has at most 30 fractional digits; keep 6.
     let micro_gib = (bytes as u128 * 1_000_000) / (1u128 << 30);
     let gb_total = format!("{}.{:06}", micro_gib / 1_000_000, micro_gib % 1_000_000);
-    let gb_total = gb_total.trim_end_matches('0').trim_end_matches('.').to_string();
-    let gb_total = if gb_total.is_empty() { "0".to_string() } else { gb_total };
+    let gb_total = gb_total
+        .trim_end_matches('0')
+        .trim_end_matches('.')
+        .to_string();
+    let gb_total = if gb_total.is_empty() {
+        "0".to_string()
+    } else {
+        gb_total
+    };
     let b = &data.billing;
     let mut out = json!({
         "access_status": b.access_status,
@@ -66,7 +80,11 @@ pub async fn billing(State(app): State<AppState>, Extension(ctx): Extension<Ctx>
         },
     });
     if b.access_status == "GRACE" {
-        out["grace_until"] = json!(b.grace_until.clone().unwrap_or_else(|| rfc3339(t + TimeDelta::days(7))));
+        out["grace_until"] = json!(
+            b.grace_until
+                .clone()
+                .unwrap_or_else(|| rfc3339(t + TimeDelta::days(7)))
+        );
     }
     ok(out)
 }

@@ -9,7 +9,9 @@ use crate::catalog::Datastream;
 use crate::errors::{ApiError, ApiResult};
 
 pub async fn list_exchanges(State(app): State<AppState>) -> Response {
-    ok(Value::Array(app.catalog.exchanges.iter().map(|e| e.to_json()).collect()))
+    ok(Value::Array(
+        app.catalog.exchanges.iter().map(|e| e.to_json()).collect(),
+    ))
 }
 
 fn eq_ci(filter: Option<&String>, value: &str) -> bool {
@@ -26,20 +28,36 @@ pub async fn list_instruments(
         .catalog
         .exchange(&exchange)
         .ok_or_else(|| ApiError::not_found(format!("Exchange {exchange} not found")))?;
-    let (search, base, quote, ty) =
-        (q.get("search"), q.get("base"), q.get("quote"), q.get("instrument_type"));
-    let scope = format!("instruments|{}|{search:?}|{base:?}|{quote:?}|{ty:?}", ex.code);
+    let (search, base, quote, ty) = (
+        q.get("search"),
+        q.get("base"),
+        q.get("quote"),
+        q.get("instrument_type"),
+    );
+    let scope = format!(
+        "instruments|{}|{search:?}|{base:?}|{quote:?}|{ty:?}",
+        ex.code
+    );
     let p = paging(&app, scope);
-    let req = p.request(q.get("limit").map(String::as_str), q.get("page_token").map(String::as_str), 100, 1000)?;
+    let req = p.request(
+        q.get("limit").map(String::as_str),
+        q.get("page_token").map(String::as_str),
+        100,
+        1000,
+    )?;
     let search = search.map(|s| s.to_ascii_lowercase());
     let matching = app.catalog.instruments.iter().filter(|i| {
         i.exchange == ex.code
-            && search.as_ref().is_none_or(|s| i.symbol.to_ascii_lowercase().contains(s.as_str()))
+            && search
+                .as_ref()
+                .is_none_or(|s| i.symbol.to_ascii_lowercase().contains(s.as_str()))
             && eq_ci(base, &i.base)
             && eq_ci(quote, &i.quote)
             && eq_ci(ty, i.instrument_type)
     });
-    Ok(ok(p.page(&req, matching.map(|i| (i.ordinal, i)), |i| i.to_json())))
+    Ok(ok(p.page(&req, matching.map(|i| (i.ordinal, i)), |i| {
+        i.to_json()
+    })))
 }
 
 /// `trade` is accepted as an alias of `trades` (older docs use the singular).
@@ -61,14 +79,21 @@ fn datastream_page(
     let (st, wf) = (q.get("stream_type"), q.get("wire_format"));
     let scope = format!("{scope}|{exchange:?}|{instrument:?}|{st:?}|{wf:?}");
     let p = paging(app, scope);
-    let req = p.request(q.get("limit").map(String::as_str), q.get("page_token").map(String::as_str), 100, 1000)?;
+    let req = p.request(
+        q.get("limit").map(String::as_str),
+        q.get("page_token").map(String::as_str),
+        100,
+        1000,
+    )?;
     let matching = app.catalog.datastreams.iter().filter(|d| {
         exchange.is_none_or(|e| e == d.exchange)
             && instrument.is_none_or(|i| i == d.instrument)
             && stream_type_matches(st, d)
             && wf.is_none_or(|w| w == d.wire_format)
     });
-    Ok(ok(p.page(&req, matching.map(|d| (d.id as u64, d)), |d| d.to_json())))
+    Ok(ok(p.page(&req, matching.map(|d| (d.id as u64, d)), |d| {
+        d.to_json()
+    })))
 }
 
 pub async fn list_instrument_datastreams(
@@ -81,12 +106,23 @@ pub async fn list_instrument_datastreams(
         .catalog
         .exchange(&exchange)
         .ok_or_else(|| ApiError::not_found(format!("Exchange {exchange} not found")))?;
-    if !app.catalog.instruments.iter().any(|i| i.exchange == ex.code && i.symbol == instrument) {
+    if !app
+        .catalog
+        .instruments
+        .iter()
+        .any(|i| i.exchange == ex.code && i.symbol == instrument)
+    {
         return Err(ApiError::not_found(format!(
             "Instrument {instrument} not found on exchange {exchange}"
         )));
     }
-    datastream_page(&app, &q, Some(ex.code), Some(&instrument), "instrument-datastreams")
+    datastream_page(
+        &app,
+        &q,
+        Some(ex.code),
+        Some(&instrument),
+        "instrument-datastreams",
+    )
 }
 
 pub async fn list_datastreams(

@@ -19,7 +19,10 @@ use crate::state::{Account, App};
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/faults", post(add_fault).delete(clear_faults).get(list_faults))
+        .route(
+            "/faults",
+            post(add_fault).delete(clear_faults).get(list_faults),
+        )
         .route("/requests", get(requests).delete(clear_requests))
         .route("/billing", post(set_billing))
         .route("/keys", post(add_key))
@@ -32,19 +35,31 @@ pub fn router() -> Router<AppState> {
 fn scoped(app: &App, headers: &HeaderMap) -> ApiResult<Option<Arc<Account>>> {
     match headers.get("x-api-key").and_then(|v| v.to_str().ok()) {
         None => Ok(None),
-        Some(k) => app.account_for_key(k).map(Some).ok_or_else(ApiError::unauthenticated),
+        Some(k) => app
+            .account_for_key(k)
+            .map(Some)
+            .ok_or_else(ApiError::unauthenticated),
     }
 }
 
 fn required(app: &App, headers: &HeaderMap) -> ApiResult<Arc<Account>> {
-    scoped(app, headers)?.ok_or_else(|| ApiError::invalid("X-Api-Key is required to select the account"))
+    scoped(app, headers)?
+        .ok_or_else(|| ApiError::invalid("X-Api-Key is required to select the account"))
 }
 
-async fn add_fault(State(app): State<AppState>, headers: HeaderMap, body: Bytes) -> ApiResult<Response> {
+async fn add_fault(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Response> {
     let account = scoped(&app, &headers)?;
     let spec: FaultSpec = serde_json::from_slice(&body)
         .map_err(|e| ApiError::invalid(format!("Invalid fault: {e}")))?;
-    app.faults.lock().unwrap().push(Fault { spec, account: account.map(|a| a.name.clone()), hits: 0 });
+    app.faults.lock().unwrap().push(Fault {
+        spec,
+        account: account.map(|a| a.name.clone()),
+        hits: 0,
+    });
     Ok((StatusCode::CREATED, axum::Json(json!({ "ok": true }))).into_response())
 }
 
@@ -57,11 +72,18 @@ async fn list_faults(State(app): State<AppState>) -> Response {
 
 async fn clear_faults(State(app): State<AppState>, headers: HeaderMap) -> ApiResult<Response> {
     let account = scoped(&app, &headers)?.map(|a| a.name.clone());
-    app.faults.lock().unwrap().retain(|f| account.is_some() && f.account != account);
+    app.faults
+        .lock()
+        .unwrap()
+        .retain(|f| account.is_some() && f.account != account);
     Ok(no_content())
 }
 
-async fn requests(State(app): State<AppState>, headers: HeaderMap, RawQuery(raw): RawQuery) -> ApiResult<Response> {
+async fn requests(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Response> {
     let account = scoped(&app, &headers)?.map(|a| a.name.clone());
     let q = query(raw);
     let log = app.requests.lock().unwrap();
@@ -79,12 +101,21 @@ async fn clear_requests(State(app): State<AppState>) -> Response {
     no_content()
 }
 
-async fn set_billing(State(app): State<AppState>, headers: HeaderMap, body: Bytes) -> ApiResult<Response> {
+async fn set_billing(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Response> {
     let account = required(&app, &headers)?;
     let body = json_body(&body)?;
-    let status = body.get("access_status").and_then(Value::as_str).unwrap_or("");
+    let status = body
+        .get("access_status")
+        .and_then(Value::as_str)
+        .unwrap_or("");
     if !["ACTIVE", "TRIALING", "GRACE", "SUSPENDED", "NONE"].contains(&status) {
-        return Err(ApiError::invalid("access_status must be ACTIVE, TRIALING, GRACE, SUSPENDED or NONE"));
+        return Err(ApiError::invalid(
+            "access_status must be ACTIVE, TRIALING, GRACE, SUSPENDED or NONE",
+        ));
     }
     let mut data = account.data.lock().unwrap();
     let b = &mut data.billing;
@@ -103,24 +134,40 @@ async fn set_billing(State(app): State<AppState>, headers: HeaderMap, body: Byte
 
 async fn add_key(State(app): State<AppState>, body: Bytes) -> ApiResult<Response> {
     let body = json_body(&body)?;
-    let account = body.get("account").and_then(Value::as_str).filter(|s| !s.is_empty());
-    let key = body.get("key").and_then(Value::as_str).filter(|s| !s.is_empty());
+    let account = body
+        .get("account")
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty());
+    let key = body
+        .get("key")
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty());
     let (Some(account), Some(key)) = (account, key) else {
         return Err(ApiError::invalid("account and key are required"));
     };
     let limits = match (body.get("rate_limit_minute"), body.get("rate_limit_hour")) {
         (None, None) => None,
         (m, h) => Some((
-            m.and_then(Value::as_u64).unwrap_or(app.config.rate_limit_minute as u64) as u32,
-            h.and_then(Value::as_u64).unwrap_or(app.config.rate_limit_hour as u64) as u32,
+            m.and_then(Value::as_u64)
+                .unwrap_or(app.config.rate_limit_minute as u64) as u32,
+            h.and_then(Value::as_u64)
+                .unwrap_or(app.config.rate_limit_hour as u64) as u32,
         )),
     };
     app.add_key(account, key, limits);
-    Ok((StatusCode::CREATED, axum::Json(json!({ "account": account }))).into_response())
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(json!({ "account": account })),
+    )
+        .into_response())
 }
 
 async fn delete_key(State(app): State<AppState>, Path(key): Path<String>) -> ApiResult<Response> {
-    if app.remove_key(&key) { Ok(no_content()) } else { Err(ApiError::not_found("No such key")) }
+    if app.remove_key(&key) {
+        Ok(no_content())
+    } else {
+        Err(ApiError::not_found("No such key"))
+    }
 }
 
 async fn fail_export(
@@ -133,10 +180,19 @@ async fn fail_export(
     let reason = if body.is_empty() {
         None
     } else {
-        json_body(&body)?.get("reason").and_then(Value::as_str).map(str::to_string)
+        json_body(&body)?
+            .get("reason")
+            .and_then(Value::as_str)
+            .map(str::to_string)
     };
     let mut data = account.data.lock().unwrap();
-    let e = data.export_by_id(&id).ok_or_else(|| ApiError::not_found(format!("Export {id} not found")))?;
-    super::exports::force_failure(&app, e, reason.unwrap_or_else(|| "Export failed (injected)".into()))?;
+    let e = data
+        .export_by_id(&id)
+        .ok_or_else(|| ApiError::not_found(format!("Export {id} not found")))?;
+    super::exports::force_failure(
+        &app,
+        e,
+        reason.unwrap_or_else(|| "Export failed (injected)".into()),
+    )?;
     Ok(no_content())
 }

@@ -34,17 +34,47 @@ pub fn view(app: &App, e: &Export, at: DateTime<Utc>) -> View {
     let done_at = e.created_at + delay;
     let started = |t: DateTime<Utc>| (t >= run_at).then_some(run_at);
     let mut v = if let Some(c) = e.canceled_at {
-        View { status: "canceled", started_at: started(c), finished_at: Some(c), reason: None }
+        View {
+            status: "canceled",
+            started_at: started(c),
+            finished_at: Some(c),
+            reason: None,
+        }
     } else if let Some((t, reason)) = &e.forced_failure {
-        View { status: "failed", started_at: Some(run_at.min(*t)), finished_at: Some(*t), reason: Some(reason.clone()) }
+        View {
+            status: "failed",
+            started_at: Some(run_at.min(*t)),
+            finished_at: Some(*t),
+            reason: Some(reason.clone()),
+        }
     } else if at < run_at {
-        View { status: "queued", started_at: None, finished_at: None, reason: None }
+        View {
+            status: "queued",
+            started_at: None,
+            finished_at: None,
+            reason: None,
+        }
     } else if at < done_at {
-        View { status: "running", started_at: Some(run_at), finished_at: None, reason: None }
+        View {
+            status: "running",
+            started_at: Some(run_at),
+            finished_at: None,
+            reason: None,
+        }
     } else if let Some(reason) = &e.fails_with {
-        View { status: "failed", started_at: Some(run_at), finished_at: Some(done_at), reason: Some(reason.clone()) }
+        View {
+            status: "failed",
+            started_at: Some(run_at),
+            finished_at: Some(done_at),
+            reason: Some(reason.clone()),
+        }
     } else {
-        View { status: "succeeded", started_at: Some(run_at), finished_at: Some(done_at), reason: None }
+        View {
+            status: "succeeded",
+            started_at: Some(run_at),
+            finished_at: Some(done_at),
+            reason: None,
+        }
     };
     if e.deleted_at.is_some() {
         v.status = "deleted";
@@ -77,10 +107,17 @@ pub async fn list(
 ) -> ApiResult<Response> {
     let q = query(raw);
     let p = paging(&app, "exports".into());
-    let req = p.request(q.get("limit").map(String::as_str), q.get("page_token").map(String::as_str), 50, 100)?;
+    let req = p.request(
+        q.get("limit").map(String::as_str),
+        q.get("page_token").map(String::as_str),
+        50,
+        100,
+    )?;
     let data = ctx.account.data.lock().unwrap();
     let live = data.exports.values().filter(|e| e.deleted_at.is_none());
-    Ok(ok(p.page(&req, live.map(|e| (e.ordinal, e)), |e| export_json(&app, e))))
+    Ok(ok(p.page(&req, live.map(|e| (e.ordinal, e)), |e| {
+        export_json(&app, e)
+    })))
 }
 
 /// `schema`: absent or `"raw"`, a built-in or custom name, a `sch_` id, or inline content.
@@ -93,18 +130,25 @@ fn check_schema(
         None | Some(Value::Null) => Ok(()),
         Some(Value::String(s)) if s == "raw" => Ok(()),
         Some(Value::String(s)) => {
-            let name = if s == "normalized_trades" { "normalized" } else { s.as_str() };
+            let name = if s == "normalized_trades" {
+                "normalized"
+            } else {
+                s.as_str()
+            };
             let found = if s.starts_with("sch_") {
-                let found = data.schema_by_id(s).ok_or_else(|| {
-                    ApiError::not_found(format!("Export schema {s} not found"))
-                })?;
+                let found = data
+                    .schema_by_id(s)
+                    .ok_or_else(|| ApiError::not_found(format!("Export schema {s} not found")))?;
                 Some(found.category.clone())
             } else {
                 let same_name: Vec<_> = data.schemas.values().filter(|x| x.name == name).collect();
                 if same_name.is_empty() {
                     return Err(ApiError::invalid(format!("Unknown schema \"{s}\"")));
                 }
-                same_name.iter().find(|x| x.category == category).map(|x| x.category.clone())
+                same_name
+                    .iter()
+                    .find(|x| x.category == category)
+                    .map(|x| x.category.clone())
             };
             match found {
                 Some(c) if c == category => Ok(()),
@@ -114,7 +158,9 @@ fn check_schema(
             }
         }
         Some(v @ Value::Object(_)) => super::schemas::validate_content(v).map(|_| ()),
-        Some(_) => Err(ApiError::invalid("schema must be a name, a schema id or an object")),
+        Some(_) => Err(ApiError::invalid(
+            "schema must be a name, a schema id or an object",
+        )),
     }
 }
 
@@ -129,9 +175,15 @@ fn check_format(body: &Value) -> ApiResult<(String, Value)> {
         Some(Value::Object(o)) => o.clone(),
         _ => return Err(ApiError::invalid("format_options must be an object")),
     };
-    let allowed: &[&str] = if format == "csv" { &[] } else { &["compression", "row_group_size"] };
+    let allowed: &[&str] = if format == "csv" {
+        &[]
+    } else {
+        &["compression", "row_group_size"]
+    };
     if let Some(k) = opts.keys().find(|k| !allowed.contains(&k.as_str())) {
-        return Err(ApiError::invalid(format!("format_options.{k} is not valid for format {format}")));
+        return Err(ApiError::invalid(format!(
+            "format_options.{k} is not valid for format {format}"
+        )));
     }
     let mut resolved = opts;
     if format == "parquet" {
@@ -141,19 +193,37 @@ fn check_format(body: &Value) -> ApiResult<(String, Value)> {
     Ok((format.to_string(), Value::Object(resolved)))
 }
 
-fn artifacts_for(app: &App, e_id: &str, ds: &crate::catalog::Datastream, start: i64, end: i64, format: &str) -> Vec<Artifact> {
+fn artifacts_for(
+    app: &App,
+    e_id: &str,
+    ds: &crate::catalog::Datastream,
+    start: i64,
+    end: i64,
+    format: &str,
+) -> Vec<Artifact> {
     let first = start.div_euclid(HOUR_NS);
     let last = (end - 1).div_euclid(HOUR_NS);
     let count = (last - first + 1).clamp(1, MAX_ARTIFACTS);
-    let inst: String = ds.instrument.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect();
-    let ext = if format == "parquet" { "parquet" } else { "csv.gz" };
+    let inst: String = ds
+        .instrument
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    let ext = if format == "parquet" {
+        "parquet"
+    } else {
+        "csv.gz"
+    };
     (0..count)
         .map(|k| {
             let hour = (first + k) * HOUR_NS;
             let stamp = DateTime::from_timestamp_nanos(hour).format("%Y%m%d%H");
             Artifact {
                 id: new_id("art"),
-                filename: format!("{}_{inst}_{}_part_{stamp}.{ext}", ds.exchange, ds.stream_type),
+                filename: format!(
+                    "{}_{inst}_{}_part_{stamp}.{ext}",
+                    ds.exchange, ds.stream_type
+                ),
                 size: app.artifact_size(),
                 seed: (ds.id as u64) << 32 ^ (hour / HOUR_NS) as u64 ^ e_id.len() as u64,
                 hour_start_ns: hour,
@@ -174,19 +244,29 @@ pub async fn create(
     let end = parse_time_input(body.get("end_time").unwrap_or(&Value::Null))
         .map_err(|m| ApiError::invalid(format!("end_time {m}")))?;
     if start >= end {
-        return Err(ApiError::invalid("Invalid time window: start_time must be before end_time")
-            .with_details(json!({ "start_time": start, "end_time": end })));
+        return Err(
+            ApiError::invalid("Invalid time window: start_time must be before end_time")
+                .with_details(json!({ "start_time": start, "end_time": end })),
+        );
     }
     let (format, format_options) = check_format(&body)?;
-    let ds = app
-        .catalog
-        .datastream(ds_id)
-        .ok_or_else(|| ApiError::invalid(format!("Invalid datastream_id: datastream {ds_id} does not exist")))?;
+    let ds = app.catalog.datastream(ds_id).ok_or_else(|| {
+        ApiError::invalid(format!(
+            "Invalid datastream_id: datastream {ds_id} does not exist"
+        ))
+    })?;
     let mut data = ctx.account.data.lock().unwrap();
     check_schema(&mut data, body.get("schema"), ds.category())?;
-    match data.subscriptions.values().find(|s| s.datastream_id == ds_id).map(|s| s.status) {
+    match data
+        .subscriptions
+        .values()
+        .find(|s| s.datastream_id == ds_id)
+        .map(|s| s.status)
+    {
         Some(SubStatus::Active | SubStatus::Paused) => {}
-        Some(SubStatus::Deleted) => return Err(ApiError::permission("Subscription has been deleted")),
+        Some(SubStatus::Deleted) => {
+            return Err(ApiError::permission("Subscription has been deleted"));
+        }
         None => {
             return Err(ApiError::permission(format!(
                 "No active or paused subscription for datastream {ds_id}"
@@ -215,7 +295,8 @@ pub async fn create(
         created_at: t,
         canceled_at: None,
         forced_failure: None,
-        fails_with: (start > to_ns(t)).then(|| "No data has been collected in the requested window".to_string()),
+        fails_with: (start > to_ns(t))
+            .then(|| "No data has been collected in the requested window".to_string()),
         deleted_at: None,
         artifacts,
     };
@@ -255,7 +336,9 @@ pub async fn cancel(
             Ok(no_content())
         }
         "canceled" => Ok(no_content()),
-        other => Err(ApiError::invalid(format!("Export {id} cannot be canceled: it is {other}"))),
+        other => Err(ApiError::invalid(format!(
+            "Export {id} cannot be canceled: it is {other}"
+        ))),
     }
 }
 
@@ -266,7 +349,10 @@ pub fn force_failure(app: &App, e: &mut Export, reason: String) -> ApiResult<()>
             e.forced_failure = Some((now(), reason));
             Ok(())
         }
-        other => Err(ApiError::invalid(format!("Export {} is already {other}", e.id))),
+        other => Err(ApiError::invalid(format!(
+            "Export {} is already {other}",
+            e.id
+        ))),
     }
 }
 
@@ -291,5 +377,7 @@ pub async fn download(
         .map(|a| json!({ "id": a.id, "url": presigned_url(&app, a), "bytes": a.size, "filename": a.filename }))
         .collect();
     let total: u64 = e.artifacts.iter().map(|a| a.size).sum();
-    Ok(ok(json!({ "artifacts": artifacts, "count": e.artifacts.len(), "total_bytes": total })))
+    Ok(ok(
+        json!({ "artifacts": artifacts, "count": e.artifacts.len(), "total_bytes": total }),
+    ))
 }

@@ -26,14 +26,23 @@ pub type AppState = Arc<App>;
 pub fn router(app: AppState) -> Router {
     let api = Router::new()
         .route("/exchanges", get(catalog::list_exchanges))
-        .route("/exchanges/{exchange}/instruments", get(catalog::list_instruments))
+        .route(
+            "/exchanges/{exchange}/instruments",
+            get(catalog::list_instruments),
+        )
         .route(
             "/exchanges/{exchange}/instruments/{instrument}/datastreams",
             get(catalog::list_instrument_datastreams),
         )
         .route("/datastreams", get(catalog::list_datastreams))
-        .route("/subscriptions", get(subscriptions::list).post(subscriptions::create))
-        .route("/subscriptions/{id}", get(subscriptions::get).delete(subscriptions::delete))
+        .route(
+            "/subscriptions",
+            get(subscriptions::list).post(subscriptions::create),
+        )
+        .route(
+            "/subscriptions/{id}",
+            get(subscriptions::get).delete(subscriptions::delete),
+        )
         .route("/subscriptions/{id}/pause", post(subscriptions::pause))
         .route("/subscriptions/{id}/resume", post(subscriptions::resume))
         .route("/subscriptions/{id}/spans", get(subscriptions::spans))
@@ -44,7 +53,9 @@ pub fn router(app: AppState) -> Router {
         .route("/export-schemas", get(schemas::list).post(schemas::create))
         .route(
             "/export-schemas/{id}",
-            get(schemas::get).put(schemas::update).delete(schemas::delete),
+            get(schemas::get)
+                .put(schemas::update)
+                .delete(schemas::delete),
         )
         .route(
             "/export-schemas/{id}/draft",
@@ -71,14 +82,17 @@ async fn unknown_route(uri: axum::extract::OriginalUri, method: axum::http::Meth
         ApiError::not_found(format!("No such endpoint: {method} {}", uri.0.path())).into_response();
     resp.headers_mut().insert(
         "x-request-id",
-        crate::state::request_id().parse().expect("ascii header value"),
+        crate::state::request_id()
+            .parse()
+            .expect("ascii header value"),
     );
     resp
 }
 
 /// Parses a raw query string; repeated names keep the last value.
 pub fn query(raw: Option<String>) -> HashMap<String, String> {
-    raw.map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect()).unwrap_or_default()
+    raw.map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect())
+        .unwrap_or_default()
 }
 
 pub fn ok(value: Value) -> Response {
@@ -110,10 +124,15 @@ pub fn json_body(body: &[u8]) -> ApiResult<Value> {
 pub fn datastream_id(v: Option<&Value>) -> ApiResult<i64> {
     match v.and_then(Value::as_i64) {
         Some(n) if n > 0 => Ok(n),
-        _ => Err(ApiError::invalid("Invalid datastream_id: must be a positive integer")),
+        _ => Err(ApiError::invalid(
+            "Invalid datastream_id: must be a positive integer",
+        )),
     }
 }
 
 pub fn paging<'a>(app: &'a App, scope: String) -> Paging<'a> {
-    Paging { secret: &app.secret, scope }
+    Paging {
+        secret: &app.secret,
+        scope,
+    }
 }

@@ -13,13 +13,22 @@ use crate::pipeline::Ctx;
 use crate::state::{AccountData, Schema, new_id};
 use crate::timefmt::{now, rfc3339};
 
-pub const CATEGORIES: [&str; 7] =
-    ["trade", "orderbook", "book_update", "quote", "kline", "ticker", "liquidation"];
+pub const CATEGORIES: [&str; 7] = [
+    "trade",
+    "orderbook",
+    "book_update",
+    "quote",
+    "kline",
+    "ticker",
+    "liquidation",
+];
 const META_FORMATS: [&str; 5] = ["ns", "us", "ms", "s", "iso8601"];
 pub const MAX_COLUMNS: usize = 100;
 
 fn built_in_created() -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339("2026-03-05T23:32:01.535516Z").unwrap().with_timezone(&Utc)
+    DateTime::parse_from_rfc3339("2026-03-05T23:32:01.535516Z")
+        .unwrap()
+        .with_timezone(&Utc)
 }
 
 fn ts_col() -> Value {
@@ -50,18 +59,79 @@ pub fn seed_built_ins(data: &mut AccountData) {
         );
     };
     let normalized = [
-        ("trade", vec![ts_col(), data_col("price", "p", "decimal(18)"), data_col("qty", "q", "decimal(18)"), data_col("side", "m", "bool")]),
-        ("orderbook", vec![ts_col(), data_col("bids", "b", "string"), data_col("asks", "a", "string")]),
-        ("book_update", vec![ts_col(), data_col("bids", "b", "string"), data_col("asks", "a", "string")]),
-        ("quote", vec![ts_col(), data_col("bid", "b", "decimal(18)"), data_col("ask", "a", "decimal(18)")]),
-        ("kline", vec![ts_col(), data_col("open", "k.o", "decimal(18)"), data_col("close", "k.c", "decimal(18)")]),
-        ("liquidation", vec![ts_col(), data_col("price", "o.p", "decimal(18)"), data_col("qty", "o.q", "decimal(18)")]),
+        (
+            "trade",
+            vec![
+                ts_col(),
+                data_col("price", "p", "decimal(18)"),
+                data_col("qty", "q", "decimal(18)"),
+                data_col("side", "m", "bool"),
+            ],
+        ),
+        (
+            "orderbook",
+            vec![
+                ts_col(),
+                data_col("bids", "b", "string"),
+                data_col("asks", "a", "string"),
+            ],
+        ),
+        (
+            "book_update",
+            vec![
+                ts_col(),
+                data_col("bids", "b", "string"),
+                data_col("asks", "a", "string"),
+            ],
+        ),
+        (
+            "quote",
+            vec![
+                ts_col(),
+                data_col("bid", "b", "decimal(18)"),
+                data_col("ask", "a", "decimal(18)"),
+            ],
+        ),
+        (
+            "kline",
+            vec![
+                ts_col(),
+                data_col("open", "k.o", "decimal(18)"),
+                data_col("close", "k.c", "decimal(18)"),
+            ],
+        ),
+        (
+            "liquidation",
+            vec![
+                ts_col(),
+                data_col("price", "o.p", "decimal(18)"),
+                data_col("qty", "o.q", "decimal(18)"),
+            ],
+        ),
     ];
     for (i, (cat, cols)) in normalized.into_iter().enumerate() {
         add(i as u32 + 1, "normalized", cat, cols);
     }
-    add(7, "book_5", "orderbook", vec![ts_col(), data_col("bids", "b", "string"), data_col("asks", "a", "string")]);
-    add(8, "book_20", "orderbook", vec![ts_col(), data_col("bids", "b", "string"), data_col("asks", "a", "string")]);
+    add(
+        7,
+        "book_5",
+        "orderbook",
+        vec![
+            ts_col(),
+            data_col("bids", "b", "string"),
+            data_col("asks", "a", "string"),
+        ],
+    );
+    add(
+        8,
+        "book_20",
+        "orderbook",
+        vec![
+            ts_col(),
+            data_col("bids", "b", "string"),
+            data_col("asks", "a", "string"),
+        ],
+    );
 }
 
 fn valid_type(t: &str) -> bool {
@@ -74,13 +144,20 @@ fn valid_type(t: &str) -> bool {
 fn nonempty_str<'a>(v: Option<&'a Value>, what: &str) -> ApiResult<&'a str> {
     match v.and_then(Value::as_str) {
         Some(s) if !s.trim().is_empty() => Ok(s),
-        _ => Err(ApiError::invalid(format!("{what} must be a non-empty string"))),
+        _ => Err(ApiError::invalid(format!(
+            "{what} must be a non-empty string"
+        ))),
     }
 }
 
 fn validate_column(i: usize, c: &Value) -> ApiResult<String> {
-    let c = c.as_object().ok_or_else(|| ApiError::invalid(format!("columns[{i}] must be an object")))?;
-    let name = nonempty_str(c.get("output_column"), &format!("columns[{i}].output_column"))?;
+    let c = c
+        .as_object()
+        .ok_or_else(|| ApiError::invalid(format!("columns[{i}] must be an object")))?;
+    let name = nonempty_str(
+        c.get("output_column"),
+        &format!("columns[{i}].output_column"),
+    )?;
     let meta = c.get("meta").filter(|v| !v.is_null());
     let data = c.get("data").filter(|v| !v.is_null());
     match (meta, data) {
@@ -100,10 +177,11 @@ fn validate_column(i: usize, c: &Value) -> ApiResult<String> {
             }
         }
         (None, Some(d)) => {
-            let d = d
-                .as_object()
-                .filter(|d| !d.is_empty())
-                .ok_or_else(|| ApiError::invalid(format!("columns[{i}].data must map exchange codes to extractors")))?;
+            let d = d.as_object().filter(|d| !d.is_empty()).ok_or_else(|| {
+                ApiError::invalid(format!(
+                    "columns[{i}].data must map exchange codes to extractors"
+                ))
+            })?;
             for (ex, x) in d {
                 let j = x.get("json").ok_or_else(|| {
                     ApiError::invalid(format!("columns[{i}].data.{ex}.json is required"))
@@ -117,7 +195,9 @@ fn validate_column(i: usize, c: &Value) -> ApiResult<String> {
                 }
                 if let Some(t) = x.get("transform").filter(|t| !t.is_null()) {
                     if !t.is_string() {
-                        return Err(ApiError::invalid(format!("columns[{i}].data.{ex}.transform must be a string")));
+                        return Err(ApiError::invalid(format!(
+                            "columns[{i}].data.{ex}.transform must be a string"
+                        )));
                     }
                 }
             }
@@ -149,13 +229,17 @@ pub fn validate_content(v: &Value) -> ApiResult<Value> {
     for (i, c) in cols.iter().enumerate() {
         let name = validate_column(i, c)?;
         if !names.insert(name.clone()) {
-            return Err(ApiError::invalid(format!("Duplicate output_column \"{name}\"")));
+            return Err(ApiError::invalid(format!(
+                "Duplicate output_column \"{name}\""
+            )));
         }
     }
     let mut out = Map::new();
     out.insert("columns".into(), Value::Array(cols.clone()));
     if let Some(u) = v.get("unfold").filter(|u| !u.is_null()) {
-        let u = u.as_object().ok_or_else(|| ApiError::invalid("unfold must be an object"))?;
+        let u = u
+            .as_object()
+            .ok_or_else(|| ApiError::invalid("unfold must be an object"))?;
         for (ex, cfg) in u {
             nonempty_str(cfg.get("path"), &format!("unfold.{ex}.path"))?;
         }
@@ -164,7 +248,9 @@ pub fn validate_content(v: &Value) -> ApiResult<Value> {
         }
     }
     if let Some(d) = v.get("derive").filter(|d| !d.is_null()) {
-        let d = d.as_object().ok_or_else(|| ApiError::invalid("derive must be an object"))?;
+        let d = d
+            .as_object()
+            .ok_or_else(|| ApiError::invalid("derive must be an object"))?;
         for (ex, fields) in d {
             let fields = fields
                 .as_array()
@@ -173,12 +259,19 @@ pub fn validate_content(v: &Value) -> ApiResult<Value> {
                 let at = format!("derive.{ex}[{k}]");
                 nonempty_str(f.get("field"), &format!("{at}.field"))?;
                 if f.get("op").and_then(Value::as_str) != Some("tagged_concat") {
-                    return Err(ApiError::invalid(format!("{at}.op must be \"tagged_concat\"")));
+                    return Err(ApiError::invalid(format!(
+                        "{at}.op must be \"tagged_concat\""
+                    )));
                 }
                 nonempty_str(f.get("tag_field"), &format!("{at}.tag_field"))?;
                 nonempty_str(f.get("value_field"), &format!("{at}.value_field"))?;
-                let arrays = f.get("arrays").and_then(Value::as_array).filter(|a| !a.is_empty());
-                for a in arrays.ok_or_else(|| ApiError::invalid(format!("{at}.arrays must be a non-empty array")))? {
+                let arrays = f
+                    .get("arrays")
+                    .and_then(Value::as_array)
+                    .filter(|a| !a.is_empty());
+                for a in arrays.ok_or_else(|| {
+                    ApiError::invalid(format!("{at}.arrays must be a non-empty array"))
+                })? {
                     nonempty_str(a.get("path"), &format!("{at}.arrays[].path"))?;
                     nonempty_str(a.get("tag"), &format!("{at}.arrays[].tag"))?;
                 }
@@ -201,7 +294,11 @@ fn list_item(s: &Schema) -> Value {
 /// The schema with content: the latest published version, or the draft when `draft` is set.
 fn with_content(s: &Schema, draft: bool) -> Value {
     let mut v = list_item(s);
-    let content = if draft { s.draft.as_ref() } else { s.versions.last() };
+    let content = if draft {
+        s.draft.as_ref()
+    } else {
+        s.versions.last()
+    };
     if let Some(Value::Object(c)) = content {
         for (k, val) in c {
             v[k] = val.clone();
@@ -216,7 +313,9 @@ fn not_found(id: &str) -> ApiError {
 
 /// A custom (not built-in) schema of this account, for the calls built-ins refuse with 404.
 fn custom<'a>(data: &'a mut AccountData, id: &str) -> ApiResult<&'a mut Schema> {
-    data.schema_by_id(id).filter(|s| !s.built_in).ok_or_else(|| not_found(id))
+    data.schema_by_id(id)
+        .filter(|s| !s.built_in)
+        .ok_or_else(|| not_found(id))
 }
 
 fn no_draft(id: &str) -> ApiError {
@@ -238,13 +337,22 @@ pub async fn create(
     if name.len() > 128 {
         return Err(ApiError::invalid("name must be at most 128 characters"));
     }
-    let category = body.get("stream_category").and_then(Value::as_str).unwrap_or("");
+    let category = body
+        .get("stream_category")
+        .and_then(Value::as_str)
+        .unwrap_or("");
     if !CATEGORIES.contains(&category) {
-        return Err(ApiError::invalid(format!("stream_category must be one of {CATEGORIES:?}")));
+        return Err(ApiError::invalid(format!(
+            "stream_category must be one of {CATEGORIES:?}"
+        )));
     }
     let content = validate_content(&body)?;
     let mut data = ctx.account.data.lock().unwrap();
-    if data.schemas.values().any(|s| s.name == name && s.category == category) {
+    if data
+        .schemas
+        .values()
+        .any(|s| s.name == name && s.category == category)
+    {
         return Err(ApiError::conflict(format!(
             "An export schema named \"{name}\" already exists for category {category}"
         )));
@@ -308,14 +416,19 @@ pub async fn create_draft(
     let content = match content {
         Some(c) => c,
         None => s.versions.last().cloned().ok_or_else(|| {
-            ApiError::not_found(format!("Export schema {id} has no published version to copy"))
+            ApiError::not_found(format!(
+                "Export schema {id} has no published version to copy"
+            ))
         })?,
     };
     s.draft = Some(content);
     Ok(created(StatusCode::CREATED, with_content(s, true)))
 }
 
-pub async fn get_draft(Extension(ctx): Extension<Ctx>, Path(id): Path<String>) -> ApiResult<Response> {
+pub async fn get_draft(
+    Extension(ctx): Extension<Ctx>,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
     let mut data = ctx.account.data.lock().unwrap();
     let s = custom(&mut data, &id)?;
     if s.draft.is_none() {
@@ -339,7 +452,10 @@ pub async fn update_draft(
     Ok(ok(with_content(s, true)))
 }
 
-pub async fn discard_draft(Extension(ctx): Extension<Ctx>, Path(id): Path<String>) -> ApiResult<Response> {
+pub async fn discard_draft(
+    Extension(ctx): Extension<Ctx>,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
     let mut data = ctx.account.data.lock().unwrap();
     let s = custom(&mut data, &id)?;
     if s.draft.take().is_none() {
@@ -348,7 +464,10 @@ pub async fn discard_draft(Extension(ctx): Extension<Ctx>, Path(id): Path<String
     Ok(no_content())
 }
 
-pub async fn publish(Extension(ctx): Extension<Ctx>, Path(id): Path<String>) -> ApiResult<Response> {
+pub async fn publish(
+    Extension(ctx): Extension<Ctx>,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
     let mut data = ctx.account.data.lock().unwrap();
     let s = custom(&mut data, &id)?;
     let draft = s.draft.take().ok_or_else(|| no_draft(&id))?;

@@ -59,10 +59,20 @@ pub async fn list(
 ) -> ApiResult<Response> {
     let q = query(raw);
     let p = paging(&app, "subscriptions".into());
-    let req = p.request(q.get("limit").map(String::as_str), q.get("page_token").map(String::as_str), 50, 100)?;
+    let req = p.request(
+        q.get("limit").map(String::as_str),
+        q.get("page_token").map(String::as_str),
+        50,
+        100,
+    )?;
     let data = ctx.account.data.lock().unwrap();
-    let live = data.subscriptions.values().filter(|s| s.status != SubStatus::Deleted);
-    Ok(ok(p.page(&req, live.map(|s| (s.ordinal, s)), |s| sub_json(&app, s))))
+    let live = data
+        .subscriptions
+        .values()
+        .filter(|s| s.status != SubStatus::Deleted);
+    Ok(ok(p.page(&req, live.map(|s| (s.ordinal, s)), |s| {
+        sub_json(&app, s)
+    })))
 }
 
 pub async fn create(
@@ -72,12 +82,17 @@ pub async fn create(
 ) -> ApiResult<Response> {
     let body = json_body(&body)?;
     let ds_id = datastream_id(body.get("datastream_id"))?;
-    let ds = app
-        .catalog
-        .datastream(ds_id)
-        .ok_or_else(|| ApiError::invalid(format!("Invalid datastream_id: datastream {ds_id} does not exist")))?;
+    let ds = app.catalog.datastream(ds_id).ok_or_else(|| {
+        ApiError::invalid(format!(
+            "Invalid datastream_id: datastream {ds_id} does not exist"
+        ))
+    })?;
     let mut data = ctx.account.data.lock().unwrap();
-    if let Some(existing) = data.subscriptions.values().find(|s| s.datastream_id == ds_id) {
+    if let Some(existing) = data
+        .subscriptions
+        .values()
+        .find(|s| s.datastream_id == ds_id)
+    {
         if existing.status != SubStatus::Deleted {
             return Err(ApiError::conflict(format!(
                 "Subscription already exists for datastream {ds_id}"
@@ -87,9 +102,17 @@ pub async fn create(
     }
     billing_gate(&data, Gate::Subscribe)?;
     let t = now();
-    let span = Span { id: new_id("spn"), started_at: t, ended_at: None };
+    let span = Span {
+        id: new_id("spn"),
+        started_at: t,
+        ended_at: None,
+    };
     // Re-subscribing to a deleted datastream reuses the subscription id.
-    let sub = match data.subscriptions.values_mut().find(|s| s.datastream_id == ds_id) {
+    let sub = match data
+        .subscriptions
+        .values_mut()
+        .find(|s| s.datastream_id == ds_id)
+    {
         Some(s) => {
             s.status = SubStatus::Active;
             s.created_at = t;
@@ -166,7 +189,11 @@ pub async fn resume(Extension(ctx): Extension<Ctx>, Path(id): Path<String>) -> A
             billing_gate(&data, Gate::Subscribe)?;
             let s = data.sub_by_id(&id).expect("checked above");
             s.status = SubStatus::Active;
-            s.spans.push(Span { id: new_id("spn"), started_at: now(), ended_at: None });
+            s.spans.push(Span {
+                id: new_id("spn"),
+                started_at: now(),
+                ended_at: None,
+            });
             Ok(no_content())
         }
     }

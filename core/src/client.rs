@@ -1,0 +1,258 @@
+//! The client: configuration, key rotation and cheap clones that share one connection pool.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use arc_swap::ArcSwap;
+use reqwest::header::HeaderValue;
+
+use crate::config::{ApiKey, KeySource, resolve_base_url};
+use crate::error::{Error, Result};
+use crate::retry::Backoff;
+
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+pub const DEFAULT_MAX_RETRIES: u32 = 3;
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// Ticksupply API client. Cloning is cheap (an `Arc`), and clones share the connection pool and
+/// the key (so [`Client::set_api_key`] on one affects all of them).
+#[derive(Clone)]
+pub struct Client {
+    pub(crate) inner: Arc<Inner>,
+}
+
+pub(crate) struct Inner {
+    pub http: reqwest::Client,
+    pub base_url: String,
+    pub key: ArcSwap<ApiKey>,
+    pub timeout: Duration,
+    pub total_timeout: Duration,
+    pub max_retries: u32,
+    pub user_agent: HeaderValue,
+    pub backoff: Backoff,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("base_url", &self.inner.base_url)
+            .field("api_key", &self.inner.key.load().hint())
+            .field("timeout", &self.inner.timeout)
+            .field("max_retries", &self.inner.max_retries)
+            .finish()
+    }
+}
+
+impl Client {
+    /// A client whose key comes from `TICKSUPPLY_API_KEY` (and base URL from
+    /// `TICKSUPPLY_BASE_URL`, else production).
+    pub fn new() -> Result<Self> {
+        Self::builder().build()
+    }
+
+    /// A client with an explicit key.
+    pub fn with_api_key(api_key: impl Into<String>) -> Result<Self> {
+        Self::builder().api_key(api_key).build()
+    }
+
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// Replaces the key for every later request (lock-free); requests already sent finish with
+    /// the key they were sent with.
+    pub fn set_api_key(&self, api_key: impl AsRef<str>) -> Result<()> {
+        let key = ApiKey::new(api_key.as_ref(), KeySource::Rotated)?;
+        self.inner.key.store(Arc::new(key));
+        Ok(())
+    }
+
+    /// A new client with some options changed, sharing this one's connection pool.
+    pub fn with_options(&self, options: ClientOptions) -> Result<Client> {
+        let key = match options.api_key {
+            Some(k) => ApiKey::new(&k, KeySource::Argument)?,
+            None => (**self.inner.key.load()).clone(),
+        };
+        let timeout = options.timeout.unwrap_or(self.inner.timeout);
+        let max_retries = options.max_retries.unwrap_or(self.inner.max_retries);
+        check_timeout(timeout)?;
+        Ok(Client {
+            inner: Arc::new(Inner {
+                http: self.inner.http.clone(),
+                base_url: self.inner.base_url.clone(),
+                key: ArcSwap::from_pointee(key),
+                timeout,
+                total_timeout: options
+                    .total_timeout
+                    .unwrap_or_else(|| default_total(timeout, max_retries)),
+                max_retries,
+                user_agent: self.inner.user_agent.clone(),
+                backoff: self.inner.backoff,
+            }),
+        })
+    }
+
+    pub fn base_url(&self) -> &str {
+        &self.inner.base_url
+    }
+
+    /// The key as it may be shown: `****abcd`.
+    pub fn api_key_hint(&self) -> String {
+        self.inner.key.load().hint().to_string()
+    }
+
+    pub fn api_key_source(&self) -> KeySource {
+        self.inner.key.load().source()
+    }
+
+    pub fn timeout(&self) -> Duration {
+        self.inner.timeout
+    }
+
+    pub fn max_retries(&self) -> u32 {
+        self.inner.max_retries
+    }
+}
+
+/// Options for [`Client::with_options`]; `None` keeps the current value.
+#[derive(Debug, Default, Clone)]
+pub struct ClientOptions {
+    pub api_key: Option<String>,
+    pub timeout: Option<Duration>,
+    pub total_timeout: Option<Duration>,
+    pub max_retries: Option<u32>,
+}
+
+/// Builds a [`Client`].
+#[derive(Default)]
+pub struct ClientBuilder {
+    api_key: Option<String>,
+    base_url: Option<String>,
+    timeout: Option<Duration>,
+    total_timeout: Option<Duration>,
+    max_retries: Option<u32>,
+    user_agent: Option<String>,
+    http_client: Option<reqwest::Client>,
+    backoff: Option<Backoff>,
+}
+
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field(
+                "api_key",
+                &self.api_key.as_deref().map(crate::config::redact),
+            )
+            .field("base_url", &self.base_url)
+            .field("timeout", &self.timeout)
+            .field("max_retries", &self.max_retries)
+            .finish()
+    }
+}
+
+/// Calls with retries are bounded too: every attempt plus the waits between them.
+fn default_total(timeout: Duration, max_retries: u32) -> Duration {
+    timeout.saturating_mul(max_retries.saturating_add(1)) + Duration::from_secs(30)
+}
+
+fn check_timeout(t: Duration) -> Result<()> {
+    if t.is_zero() {
+        return Err(Error::Config("timeout must be greater than zero".into()));
+    }
+    Ok(())
+}
+
+impl ClientBuilder {
+    /// The API key; without it, `TICKSUPPLY_API_KEY` is used.
+    pub fn api_key(mut self, key: impl Into<String>) -> Self {
+        self.api_key = Some(key.into());
+        self
+    }
+    /// Base URL including `/v1`; without it, `TICKSUPPLY_BASE_URL`, else production.
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = Some(url.into());
+        self
+    }
+    /// Timeout of each attempt, connect to last body byte (default 30 s).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+    /// Deadline of a whole call, retries and waits included (default: every attempt's timeout
+    /// plus 30 s).
+    pub fn total_timeout(mut self, timeout: Duration) -> Self {
+        self.total_timeout = Some(timeout);
+        self
+    }
+    /// Retries after the first attempt (default 3; 0 disables retries).
+    pub fn max_retries(mut self, n: u32) -> Self {
+        self.max_retries = Some(n);
+        self
+    }
+    /// Appended to the `User-Agent` (`ticksupply-rust/<version> <suffix>`).
+    pub fn user_agent(mut self, ua: impl Into<String>) -> Self {
+        self.user_agent = Some(ua.into());
+        self
+    }
+    /// Your own `reqwest::Client` (proxies, TLS roots). The SDK still sets timeouts and headers
+    /// per request; configure it not to follow redirects, or the key may be forwarded.
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http_client = Some(client);
+        self
+    }
+    /// Backoff between retries (default 0.5 s doubling, capped at 8 s).
+    pub fn retry_backoff(mut self, base: Duration, max: Duration) -> Self {
+        self.backoff = Some(Backoff {
+            base,
+            max: max.max(base),
+        });
+        self
+    }
+
+    pub fn build(self) -> Result<Client> {
+        let key = ApiKey::resolve(self.api_key.as_deref())?;
+        let base_url = resolve_base_url(self.base_url.as_deref())?;
+        let timeout = self.timeout.unwrap_or(DEFAULT_TIMEOUT);
+        check_timeout(timeout)?;
+        let max_retries = self.max_retries.unwrap_or(DEFAULT_MAX_RETRIES);
+        let ua = match self
+            .user_agent
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            Some(s) => format!("ticksupply-rust/{VERSION} {s}"),
+            None => format!("ticksupply-rust/{VERSION}"),
+        };
+        let user_agent = HeaderValue::from_str(&ua)
+            .map_err(|_| Error::Config("user_agent must be visible ASCII".into()))?;
+        let http = match self.http_client {
+            Some(c) => c,
+            None => reqwest::Client::builder()
+                // The docs spell the header `X-Api-Key` and call it case-sensitive.
+                .http1_title_case_headers()
+                // The key must never follow a redirect to another origin.
+                .redirect(reqwest::redirect::Policy::none())
+                .connect_timeout(timeout.min(Duration::from_secs(10)))
+                .tcp_nodelay(true)
+                .pool_idle_timeout(Duration::from_secs(60))
+                .build()
+                .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?,
+        };
+        Ok(Client {
+            inner: Arc::new(Inner {
+                http,
+                base_url,
+                key: ArcSwap::from_pointee(key),
+                timeout,
+                total_timeout: self
+                    .total_timeout
+                    .unwrap_or_else(|| default_total(timeout, max_retries)),
+                max_retries,
+                user_agent,
+                backoff: self.backoff.unwrap_or_default(),
+            }),
+        })
+    }
+}

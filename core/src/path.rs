@@ -1,0 +1,46 @@
+//! Path segments are percent-encoded, so an id or symbol is always exactly one segment:
+//! `XBT/USD` stays `XBT%2FUSD`, and `../x` cannot climb out of its resource.
+
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+
+/// Everything but the RFC 3986 unreserved characters is encoded.
+const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+
+pub fn segment(s: &str) -> String {
+    match s {
+        // `.` and `..` are unreserved but mean "this" and "parent" to URL normalisers.
+        "." => "%2E".to_string(),
+        ".." => "%2E%2E".to_string(),
+        _ => utf8_percent_encode(s, SEGMENT).to_string(),
+    }
+}
+
+/// Builds `/a/{seg}/b…` from literal parts and encoded segments.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! api_path {
+    ($($lit:literal $(, $seg:expr)?);+ $(;)?) => {{
+        let mut p = String::new();
+        $( p.push_str($lit); $( p.push_str(&$crate::path::segment(&$seg)); )? )+
+        p
+    }};
+}
+
+#[cfg(test)]
+mod tests {
+    use super::segment;
+
+    #[test]
+    fn segments_stay_one_segment() {
+        assert_eq!(segment("XBT/USD"), "XBT%2FUSD");
+        assert_eq!(segment("../exports"), "..%2Fexports");
+        assert_eq!(segment(".."), "%2E%2E");
+        assert_eq!(segment("sub_1?x=1#f"), "sub_1%3Fx%3D1%23f");
+        assert_eq!(segment("BTC-USD_x.y~"), "BTC-USD_x.y~");
+        assert_eq!(segment("a b%"), "a%20b%25");
+    }
+}

@@ -1,0 +1,154 @@
+//! `Call<T>`: a ready request. `.send()`, `.send_with_meta()`, or just `.await` it.
+
+use std::future::{Future, IntoFuture};
+use std::marker::PhantomData;
+use std::pin::Pin;
+
+use serde::de::DeserializeOwned;
+
+use crate::client::Client;
+use crate::error::{Error, Result};
+use crate::meta::Response;
+use crate::transport::{RawResponse, RequestSpec};
+
+/// Decodes a JSON success body, or reports a decode error with the request id.
+pub fn decode<T: DeserializeOwned>(raw: &RawResponse) -> Result<T> {
+    serde_json::from_slice(&raw.body).map_err(|source| Error::Decode {
+        source,
+        status: raw.status,
+        request_id: raw.meta.request_id.clone(),
+    })
+}
+
+/// How a success body becomes a value: JSON, or nothing (204 endpoints).
+pub trait Decode: Sized + Send + 'static {
+    fn decode(raw: &RawResponse) -> Result<Self>;
+}
+
+/// Marker for endpoints whose success has no useful body.
+impl Decode for () {
+    fn decode(_: &RawResponse) -> Result<()> {
+        Ok(())
+    }
+}
+
+macro_rules! json_decode {
+    ($($t:ty),* $(,)?) => { $( impl $crate::request::Decode for $t {
+        fn decode(raw: &$crate::transport::RawResponse) -> $crate::error::Result<Self> {
+            $crate::request::decode(raw)
+        }
+    } )* };
+}
+pub(crate) use json_decode;
+
+impl<T: DeserializeOwned + Send + 'static> Decode for Vec<T> {
+    fn decode(raw: &RawResponse) -> Result<Self> {
+        decode(raw)
+    }
+}
+
+impl<T: DeserializeOwned + Send + 'static> Decode for crate::pagination::Page<T> {
+    fn decode(raw: &RawResponse) -> Result<Self> {
+        decode(raw)
+    }
+}
+
+impl Decode for serde_json::Value {
+    fn decode(raw: &RawResponse) -> Result<Self> {
+        if raw.body.is_empty() {
+            Ok(serde_json::Value::Null)
+        } else {
+            decode(raw)
+        }
+    }
+}
+
+/// A request ready to send.
+#[must_use = "a request does nothing until it is sent or awaited"]
+pub struct Call<T> {
+    client: Client,
+    spec: RequestSpec,
+    _out: PhantomData<fn() -> T>,
+}
+
+impl<T: Decode> Call<T> {
+    pub(crate) fn new(client: Client, spec: RequestSpec) -> Self {
+        Call {
+            client,
+            spec,
+            _out: PhantomData,
+        }
+    }
+
+    /// Sends the request (with retries) and decodes the result.
+    pub async fn send(self) -> Result<T> {
+        self.send_with_meta().await.map(|r| r.data)
+    }
+
+    /// Like [`Call::send`], with the request id, rate-limit headers and attempt count.
+    pub async fn send_with_meta(self) -> Result<Response<T>> {
+        let raw = self.client.execute(self.spec).await?;
+        let data = T::decode(&raw)?;
+        Ok(Response {
+            data,
+            meta: raw.meta,
+        })
+    }
+
+    /// The raw JSON of the response instead of the typed value.
+    pub async fn send_json(self) -> Result<Response<serde_json::Value>> {
+        let raw = self.client.execute(self.spec).await?;
+        Ok(Response {
+            data: serde_json::Value::decode(&raw)?,
+            meta: raw.meta,
+        })
+    }
+
+    /// Sets the `Idempotency-Key` (otherwise one is generated for every POST and DELETE).
+    pub fn idempotency_key(mut self, key: impl Into<String>) -> Self {
+        self.spec.idempotency_key = Some(key.into());
+        self
+    }
+}
+
+impl<T: Decode> IntoFuture for Call<T> {
+    type Output = Result<T>;
+    type IntoFuture = Pin<Box<dyn Future<Output = Result<T>> + Send>>;
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+
+/// Gives a request builder `send`, `send_with_meta`, `send_json` and `.await`, through
+/// `into_call`.
+macro_rules! sendable {
+    ($builder:ident => $out:ty) => {
+        impl $builder {
+            /// Sends the request (with retries) and decodes the result.
+            pub async fn send(self) -> $crate::error::Result<$out> {
+                self.into_call().send().await
+            }
+            /// Like `send`, with the request id, rate-limit headers and attempt count.
+            pub async fn send_with_meta(
+                self,
+            ) -> $crate::error::Result<$crate::meta::Response<$out>> {
+                self.into_call().send_with_meta().await
+            }
+            /// The raw JSON of the response, with its metadata.
+            pub async fn send_json(
+                self,
+            ) -> $crate::error::Result<$crate::meta::Response<serde_json::Value>> {
+                self.into_call().send_json().await
+            }
+        }
+        impl std::future::IntoFuture for $builder {
+            type Output = $crate::error::Result<$out>;
+            type IntoFuture =
+                std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
+            fn into_future(self) -> Self::IntoFuture {
+                Box::pin(self.send())
+            }
+        }
+    };
+}
+pub(crate) use sendable;
