@@ -51,6 +51,8 @@ pub fn pages<T: DeserializeOwned + Send + 'static>(
         token: Option<String>,
         seen: HashSet<String>,
         done: bool,
+        /// Reported after the page that carried the repeated token has been yielded.
+        pending: Option<Error>,
     }
     let st = State {
         client,
@@ -58,8 +60,12 @@ pub fn pages<T: DeserializeOwned + Send + 'static>(
         token: None,
         seen: HashSet::new(),
         done: false,
+        pending: None,
     };
     futures_util::stream::unfold(st, |mut st| async move {
+        if let Some(e) = st.pending.take() {
+            return Some((Err(e), st));
+        }
         if st.done {
             return None;
         }
@@ -81,12 +87,11 @@ pub fn pages<T: DeserializeOwned + Send + 'static>(
         match page.next_page_token.clone().filter(|t| !t.is_empty()) {
             Some(t) if !st.seen.insert(t.clone()) => {
                 st.done = true;
-                let e = Error::Protocol {
+                st.pending = Some(Error::Protocol {
                     message: "the server repeated a page token; stopping to avoid an endless loop"
                         .into(),
                     request_id: raw.meta.request_id.clone(),
-                };
-                return Some((Err(e), st));
+                });
             }
             Some(t) => st.token = Some(t),
             None => st.done = true,

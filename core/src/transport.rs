@@ -260,10 +260,10 @@ impl Client {
             .header(X_API_KEY, key.header().clone())
             .header(USER_AGENT, inner.user_agent.clone())
             .header(ACCEPT, HeaderValue::from_static("application/json"));
-        if let Some(k) = &spec.idempotency_key {
-            if let Ok(v) = HeaderValue::from_str(k) {
-                req = req.header(IDEMPOTENCY_KEY, v);
-            }
+        if let Some(k) = &spec.idempotency_key
+            && let Ok(v) = HeaderValue::from_str(k)
+        {
+            req = req.header(IDEMPOTENCY_KEY, v);
         }
         match &spec.body {
             Some(b) => {

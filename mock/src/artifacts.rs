@@ -80,7 +80,7 @@ impl Layout {
         let h = mix(self.seed ^ i.wrapping_mul(0x9e3779b97f4a7c15));
         let step = 3_600_000_000_000i64 / self.rows.max(1) as i64;
         let ts = self.hour_start_ns + step * i as i64;
-        let price = 40_000_00 + h % 5_000_00;
+        let price = 4_000_000 + h % 500_000;
         let qty = (h >> 20) % 1_000_000;
         let m = if h & 1 == 0 { "true " } else { "false" };
         let pad = if i + 1 == self.rows {
@@ -352,10 +352,10 @@ async fn answer(
             tokio::time::sleep(Duration::from_millis(ms)).await;
         }
         if f.drop_after_bytes.is_none() {
-            if f.drop_connection {
-                if let Some(k) = &kill {
-                    k.drop_connection().await;
-                }
+            if f.drop_connection
+                && let Some(k) = &kill
+            {
+                k.drop_connection().await;
             }
             return fault_response(f);
         }
@@ -394,15 +394,15 @@ async fn answer(
             if pos >= end {
                 return None;
             }
-            if let Some(limit) = drop_after {
-                if pos >= start + limit {
-                    // Let the bytes already sent reach the client, then cut the connection.
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                    if let Some(k) = &kill {
-                        k.drop_connection().await;
-                    }
-                    return Some((Err(std::io::Error::other("injected connection drop")), end));
+            if let Some(limit) = drop_after
+                && pos >= start + limit
+            {
+                // Let the bytes already sent reach the client, then cut the connection.
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                if let Some(k) = &kill {
+                    k.drop_connection().await;
                 }
+                return Some((Err(std::io::Error::other("injected connection drop")), end));
             }
             let mut to = (pos + chunk).min(end);
             if let Some(limit) = drop_after {

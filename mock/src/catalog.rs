@@ -57,7 +57,11 @@ fn bases(n: usize) -> Vec<String> {
     MAJORS
         .iter()
         .map(|s| s.to_string())
-        .chain((0..).map(synthetic_base))
+        .chain(
+            (0..)
+                .map(synthetic_base)
+                .filter(|b| !MAJORS.contains(&b.as_str())),
+        )
         .take(n)
         .collect()
 }

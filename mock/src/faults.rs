@@ -46,22 +46,22 @@ pub struct Fault {
 
 impl Fault {
     pub fn matches(&self, method: &str, path: &str, account: Option<&str>) -> bool {
-        if let Some(a) = &self.account {
-            if Some(a.as_str()) != account {
-                return false;
-            }
+        if let Some(a) = &self.account
+            && Some(a.as_str()) != account
+        {
+            return false;
         }
-        if let Some(m) = &self.spec.method {
-            if !m.eq_ignore_ascii_case(method) {
-                return false;
-            }
+        if let Some(m) = &self.spec.method
+            && !m.eq_ignore_ascii_case(method)
+        {
+            return false;
         }
-        if let Some(p) = &self.spec.path_prefix {
-            if !path.starts_with(p.as_str()) {
-                return false;
-            }
+        if let Some(p) = &self.spec.path_prefix
+            && !path.starts_with(p.as_str())
+        {
+            return false;
         }
-        !self.spec.times.is_some_and(|t| self.hits >= t)
+        self.spec.times.is_none_or(|t| self.hits < t)
     }
 }
 

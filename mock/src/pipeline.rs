@@ -105,10 +105,10 @@ pub async fn fire(f: &FaultSpec, kill: Option<&ConnKill>) -> Response {
     if let Some(ms) = f.delay_ms {
         tokio::time::sleep(Duration::from_millis(ms)).await;
     }
-    if f.drop_connection {
-        if let Some(k) = kill {
-            k.drop_connection().await;
-        }
+    if f.drop_connection
+        && let Some(k) = kill
+    {
+        k.drop_connection().await;
     }
     fault_response(f)
 }
@@ -221,6 +221,10 @@ pub async fn pipeline(State(app): State<Arc<App>>, req: Request, next: Next) -> 
                             set(&mut resp, "content-type", "application/json");
                         }
                         set(&mut resp, "idempotent-replayed", "true");
+                        // A replay is a commit too: an after-commit fault still hits it.
+                        if let Some(f) = fault.as_ref().filter(|f| f.after_commit) {
+                            resp = fire(f, kill.as_ref()).await;
+                        }
                         return finish(resp, Some(&account), Some(&rate));
                     }
                     Claim::Conflict => {

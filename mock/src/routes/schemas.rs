@@ -168,12 +168,12 @@ fn validate_column(i: usize, c: &Value) -> ApiResult<String> {
                     "columns[{i}].meta.value must be \"collection_timestamp_ns\""
                 )));
             }
-            if let Some(f) = m.get("format").filter(|f| !f.is_null()) {
-                if !f.as_str().is_some_and(|f| META_FORMATS.contains(&f)) {
-                    return Err(ApiError::invalid(format!(
-                        "columns[{i}].meta.format must be one of {META_FORMATS:?}"
-                    )));
-                }
+            if let Some(f) = m.get("format").filter(|f| !f.is_null())
+                && !f.as_str().is_some_and(|f| META_FORMATS.contains(&f))
+            {
+                return Err(ApiError::invalid(format!(
+                    "columns[{i}].meta.format must be one of {META_FORMATS:?}"
+                )));
             }
         }
         (None, Some(d)) => {
@@ -193,12 +193,12 @@ fn validate_column(i: usize, c: &Value) -> ApiResult<String> {
                         "columns[{i}].data.{ex}.json.type must be decimal(N), f64, i64, string or bool"
                     )));
                 }
-                if let Some(t) = x.get("transform").filter(|t| !t.is_null()) {
-                    if !t.is_string() {
-                        return Err(ApiError::invalid(format!(
-                            "columns[{i}].data.{ex}.transform must be a string"
-                        )));
-                    }
+                if let Some(t) = x.get("transform").filter(|t| !t.is_null())
+                    && !t.is_string()
+                {
+                    return Err(ApiError::invalid(format!(
+                        "columns[{i}].data.{ex}.transform must be a string"
+                    )));
                 }
             }
         }

@@ -92,13 +92,12 @@ pub async fn create(
         .subscriptions
         .values()
         .find(|s| s.datastream_id == ds_id)
+        && existing.status != SubStatus::Deleted
     {
-        if existing.status != SubStatus::Deleted {
-            return Err(ApiError::conflict(format!(
-                "Subscription already exists for datastream {ds_id}"
-            ))
-            .with_details(json!({ "subscription_id": existing.id })));
-        }
+        return Err(ApiError::conflict(format!(
+            "Subscription already exists for datastream {ds_id}"
+        ))
+        .with_details(json!({ "subscription_id": existing.id })));
     }
     billing_gate(&data, Gate::Subscribe)?;
     let t = now();
