@@ -30,7 +30,7 @@ const BLOCK_OVERHEAD: u64 = 5;
 const TRAILER: u64 = 8;
 pub const CSV_HEADER: &str = "collection_timestamp_ns,data\n";
 /// Every row but the last has this many bytes; the last absorbs the remainder as JSON whitespace.
-const ROW_SHAPE: &str = "1704067200000000000,\"{\"\"t\"\":0000000000,\"\"p\"\":\"\"40000.00\"\",\"\"q\"\":\"\"0.000000\"\",\"\"m\"\":true }\"\n";
+const ROW_SHAPE: &str = "1704067200000000000,\"{\"\"t\"\":\"\"0000000000\"\",\"\"p\"\":\"\"40000.00\"\",\"\"q\"\":\"\"0.000000\"\",\"\"m\"\":true }\"\n";
 const ROW: u64 = ROW_SHAPE.len() as u64;
 /// The smallest artifact the layout can produce (header and one row).
 pub const MIN_SIZE: u64 = 10 + TRAILER + BLOCK_OVERHEAD + CSV_HEADER.len() as u64 + ROW;
@@ -48,6 +48,8 @@ fn mix(mut x: u64) -> u64 {
 pub struct Layout {
     pub file_size: u64,
     csv_len: u64,
+    /// Data bytes per stored block (all blocks but the last are full).
+    block: u64,
     blocks: u64,
     rows: u64,
     seed: u64,
@@ -58,16 +60,21 @@ impl Layout {
     pub fn new(size: u64, seed: u64, hour_start_ns: i64) -> Layout {
         let file_size = size.max(MIN_SIZE);
         let payload = file_size - 10 - TRAILER;
-        // payload = csv_len + 5 * ceil(csv_len / BLOCK): solve for csv_len.
-        let mut blocks = payload.div_ceil(BLOCK + BLOCK_OVERHEAD);
-        let mut csv_len = payload - BLOCK_OVERHEAD * blocks;
-        while csv_len.div_ceil(BLOCK) > blocks {
-            blocks += 1;
-            csv_len = payload - BLOCK_OVERHEAD * blocks;
-        }
+        // payload = csv_len + 5 per block, every block full but the last. A few payload sizes
+        // have no such layout with 65535-byte blocks; a slightly smaller block size always does.
+        let (block, blocks, csv_len) = (1..=BLOCK)
+            .rev()
+            .find_map(|block| {
+                let blocks = payload.div_ceil(block + BLOCK_OVERHEAD);
+                let csv_len = payload.checked_sub(BLOCK_OVERHEAD * blocks)?;
+                (csv_len > block * (blocks - 1) && csv_len <= block * blocks)
+                    .then_some((block, blocks, csv_len))
+            })
+            .expect("block size 1 always fits");
         let rows = (csv_len - CSV_HEADER.len() as u64) / ROW;
         Layout {
             file_size,
+            block,
             csv_len,
             blocks,
             rows,
@@ -90,7 +97,7 @@ impl Layout {
             String::new()
         };
         format!(
-            "{ts:019},\"{{\"\"t\"\":{i:010},\"\"p\"\":\"\"{}.{:02}\"\",\"\"q\"\":\"\"0.{qty:06}\"\",\"\"m\"\":{m}{pad}}}\"\n",
+            "{ts:019},\"{{\"\"t\"\":\"\"{i:010}\"\",\"\"p\"\":\"\"{}.{:02}\"\",\"\"q\"\":\"\"0.{qty:06}\"\",\"\"m\"\":{m}{pad}}}\"\n",
             price / 100,
             price % 100
         )
@@ -149,11 +156,11 @@ impl Layout {
                 continue;
             }
             let off = pos - 10;
-            let j = off / (BLOCK + BLOCK_OVERHEAD);
-            let within = off % (BLOCK + BLOCK_OVERHEAD);
-            let data_start = j * BLOCK;
-            let len = (self.csv_len - data_start).min(BLOCK);
-            let block_end = 10 + j * (BLOCK + BLOCK_OVERHEAD) + BLOCK_OVERHEAD + len;
+            let stride = self.block + BLOCK_OVERHEAD;
+            let (j, within) = (off / stride, off % stride);
+            let data_start = j * self.block;
+            let len = (self.csv_len - data_start).min(self.block);
+            let block_end = 10 + j * stride + BLOCK_OVERHEAD + len;
             if within < BLOCK_OVERHEAD {
                 let last = j + 1 == self.blocks;
                 let l = len as u16;

@@ -406,7 +406,7 @@ pub async fn create_draft(
     body: Bytes,
 ) -> ApiResult<Response> {
     // An empty body copies the latest published version.
-    let content = if body.iter().all(u8::is_ascii_whitespace) {
+    let content = if body.iter().all(u8::is_ascii_whitespace) || body.trim_ascii() == b"null" {
         None
     } else {
         Some(validate_content(&json_body(&body)?)?)
