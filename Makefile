@@ -1,0 +1,61 @@
+# Ticksupply SDK: one Rust core, bindings, and a local server of the API.
+#   make demo   build, start ticksupply-mock, run the quick start against it
+#   make test   every test suite (Rust, official-client fidelity checks)
+#   make bench  benchmarks (never part of make test)
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+PYTHON ?= python3
+MOCK := target/release/ticksupply-mock
+OFFICIAL_VENV := .venv-official
+SCHEMA_VENV := .venv-schemathesis
+
+.PHONY: all demo test test-rust lint official-clients official-rust official-python schemathesis mock clean
+
+all: test
+
+$(MOCK): $(shell find mock/src -name '*.rs') mock/Cargo.toml Cargo.toml
+	cargo build --release -p ticksupply-mock
+
+mock: $(MOCK)
+
+demo: $(MOCK)
+	cargo build --quiet --example quickstart -p ticksupply
+	@echo "== Rust"
+	scripts/with-mock --export-delay-ms 500 -- target/debug/examples/quickstart
+
+test: lint test-rust official-clients schemathesis
+	@echo "make test: all suites passed"
+
+lint:
+	cargo fmt --all -- --check
+	cargo clippy --all-targets --quiet -- -D warnings
+
+test-rust:
+	cargo test --workspace
+
+official-clients: official-rust official-python
+
+official-rust: $(MOCK)
+	tests/official-clients/rust-examples.sh
+
+$(OFFICIAL_VENV)/.ok:
+	$(PYTHON) -m venv $(OFFICIAL_VENV)
+	$(OFFICIAL_VENV)/bin/pip install --quiet --disable-pip-version-check 'ticksupply==0.2.0'
+	touch $@
+
+official-python: $(MOCK) $(OFFICIAL_VENV)/.ok
+	scripts/with-mock --export-delay-ms 300 -- $(OFFICIAL_VENV)/bin/python tests/official-clients/python_flows.py
+
+$(SCHEMA_VENV)/.ok:
+	$(PYTHON) -m venv $(SCHEMA_VENV)
+	$(SCHEMA_VENV)/bin/pip install --quiet --disable-pip-version-check 'schemathesis>=4,<5'
+	touch $@
+
+# Every response of the mock checked against ../shared/spec/openapi.yaml.
+schemathesis: $(MOCK) $(SCHEMA_VENV)/.ok
+	scripts/with-mock --rate-limit-minute 1000000 --rate-limit-hour 1000000 --export-delay-ms 0 -- \
+	  tests/openapi/schemathesis.sh $(SCHEMA_VENV)/bin/schemathesis
+
+clean:
+	cargo clean
+	rm -rf $(OFFICIAL_VENV) $(SCHEMA_VENV)
