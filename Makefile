@@ -9,7 +9,7 @@ MOCK := target/release/ticksupply-mock
 OFFICIAL_VENV := .venv-official
 SCHEMA_VENV := .venv-schemathesis
 
-.PHONY: all demo test test-rust lint official-clients official-rust official-python schemathesis mock clean
+.PHONY: bench all demo test test-rust lint official-clients official-rust official-python schemathesis mock clean
 
 all: test
 
@@ -59,3 +59,9 @@ schemathesis: $(MOCK) $(SCHEMA_VENV)/.ok
 clean:
 	cargo clean
 	rm -rf $(OFFICIAL_VENV) $(SCHEMA_VENV)
+
+# Benchmarks (never part of make test): see bench/run.py and BENCHMARKS.md.
+bench: $(MOCK)
+	-command -v wrk >/dev/null || (apt-get install -y -qq wrk >/dev/null 2>&1 || true)
+	cargo build --release --quiet --manifest-path bench/rust/Cargo.toml
+	$(PYTHON) bench/run.py

@@ -13,22 +13,53 @@ async fn main() -> ticksupply::Result<()> {
     let client = Client::new()?;
 
     let exchanges = client.exchanges().list().send_with_meta().await?;
-    println!("exchanges: {} (request_id: {})", exchanges.len(), rid(&exchanges.meta));
+    println!(
+        "exchanges: {} (request_id: {})",
+        exchanges.len(),
+        rid(&exchanges.meta)
+    );
     for ex in exchanges.iter() {
         println!("  {:<15} {}", ex.code, ex.display_name);
     }
 
-    let page = client.exchanges().list_instruments("binance").search("BTC").limit(10).send_with_meta().await?;
-    println!("instruments matching BTC: {} of {:?} (request_id: {})", page.items.len(), page.total, rid(&page.meta));
+    let page = client
+        .exchanges()
+        .list_instruments("binance")
+        .search("BTC")
+        .limit(10)
+        .send_with_meta()
+        .await?;
+    println!(
+        "instruments matching BTC: {} of {:?} (request_id: {})",
+        page.items.len(),
+        page.total,
+        rid(&page.meta)
+    );
 
-    let ds = client.datastreams().list().exchange("binance").instrument("BTCUSDT").stream_type("trades").send_with_meta().await?;
+    let ds = client
+        .datastreams()
+        .list()
+        .exchange("binance")
+        .instrument("BTCUSDT")
+        .stream_type("trades")
+        .send_with_meta()
+        .await?;
     let Some(stream) = ds.items.first() else {
         println!("no binance BTCUSDT trades datastream");
         return Ok(());
     };
-    println!("datastream {} (request_id: {})", stream.datastream_id, rid(&ds.meta));
+    println!(
+        "datastream {} (request_id: {})",
+        stream.datastream_id,
+        rid(&ds.meta)
+    );
 
-    let sub = match client.subscriptions().create(stream.datastream_id).send_with_meta().await {
+    let sub = match client
+        .subscriptions()
+        .create(stream.datastream_id)
+        .send_with_meta()
+        .await
+    {
         Ok(s) => s.map(|s| s.id),
         Err(e @ Error::AlreadyExists(_)) => {
             println!("already subscribed: {e}");
@@ -39,8 +70,17 @@ async fn main() -> ticksupply::Result<()> {
     println!("subscribed {} (request_id: {})", sub.data, rid(&sub.meta));
 
     let now = chrono::Utc::now();
-    let job = client.exports().create(stream.datastream_id, now - chrono::Duration::hours(1), now).send_with_meta().await?;
-    println!("export {} {} (request_id: {})", job.id, job.status, rid(&job.meta));
+    let job = client
+        .exports()
+        .create(stream.datastream_id, now - chrono::Duration::hours(1), now)
+        .send_with_meta()
+        .await?;
+    println!(
+        "export {} {} (request_id: {})",
+        job.id,
+        job.status,
+        rid(&job.meta)
+    );
     let mut status = job.status.clone();
     for _ in 0..120 {
         if status.is_terminal() {
@@ -50,15 +90,28 @@ async fn main() -> ticksupply::Result<()> {
         status = client.exports().get(&job.id).await?.status;
     }
     if status == ExportStatus::Succeeded {
-        let d = client.exports().get_download(&job.id).send_with_meta().await?;
-        println!("artifacts: {} files, {} bytes (request_id: {})", d.count, d.total_bytes, rid(&d.meta));
+        let d = client
+            .exports()
+            .get_download(&job.id)
+            .send_with_meta()
+            .await?;
+        println!(
+            "artifacts: {} files, {} bytes (request_id: {})",
+            d.count,
+            d.total_bytes,
+            rid(&d.meta)
+        );
     } else {
         println!("export ended {status}");
     }
 
     match client.subscriptions().get("sub_does_not_exist").await {
         Err(e @ Error::NotFound(_)) => {
-            println!("not found, as expected: {} (request_id: {})", e.message(), e.request_id().unwrap_or("-"))
+            println!(
+                "not found, as expected: {} (request_id: {})",
+                e.message(),
+                e.request_id().unwrap_or("-")
+            )
         }
         other => println!("unexpected: {other:?}"),
     }

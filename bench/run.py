@@ -1,0 +1,127 @@
+#!/usr/bin/env python3
+"""`make bench`: our clients against what a user would otherwise pick, in one run, side by side.
+
+Call benchmarks hit a static local server (bodies captured from ticksupply-mock, realistic
+headers) so the server is never the bottleneck. Contenders alternate (A B A B ...); the table
+shows medians and the median of pairwise ratios. Writes BENCHMARKS.md.
+"""
+
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
+SECONDS = os.environ.get("BENCH_SECONDS", "2")
+RUST_BIN = os.path.join(ROOT, "bench", "rust", "target", "release")
+MOCK = os.path.join(ROOT, "target", "release", "ticksupply-mock")
+
+
+def sh(cmd, **kw):
+    return subprocess.run(cmd, check=True, text=True, capture_output=True, **kw).stdout
+
+
+def start(cmd, prefix):
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    line = p.stdout.readline().strip()
+    if not line.startswith(prefix):
+        p.kill()
+        sys.exit(f"bench: {cmd[0]} did not start: {line!r}")
+    return p, line[len(prefix):]
+
+
+def capture_bodies(dest):
+    mock, base = start([MOCK, "--port", "0", "--key", "bench=ts_bench_key_0001"], "ticksupply-mock listening on ")
+    try:
+        for name, path in [("exchanges", "/exchanges"), ("instruments-1000", "/exchanges/binance/instruments?limit=1000")]:
+            req = urllib.request.Request(base + path, headers={"X-Api-Key": "ts_bench_key_0001"})
+            with urllib.request.urlopen(req) as r, open(os.path.join(dest, name + ".json"), "wb") as f:
+                f.write(r.read())
+    finally:
+        mock.kill()
+
+
+def run_rust(binary, base, what):
+    out = sh([os.path.join(RUST_BIN, binary), base, what, SECONDS])
+    return json.loads(out)["value"]
+
+
+def wrk_ceiling(base):
+    wrk = shutil.which("wrk")
+    if not wrk:
+        return None
+    out = sh([wrk, "-t1", "-c1", f"-d{SECONDS}s", "-H", "X-Api-Key: ts_bench_key_0001", base + "/exchanges"])
+    for line in out.splitlines():
+        if line.startswith("Requests/sec:"):
+            return float(line.split()[1])
+    return None
+
+
+def alternate(contenders, what):
+    """Runs each contender ROUNDS times, interleaved; returns {name: [values]}."""
+    results = {name: [] for name, _ in contenders}
+    for r in range(ROUNDS):
+        order = contenders if r % 2 == 0 else list(reversed(contenders))
+        for name, fn in order:
+            results[name].append(fn(what))
+    return results
+
+
+def ratio(ours, theirs, lower_is_better=False):
+    pairs = [(t / o if lower_is_better else o / t) for o, t in zip(ours, theirs) if o and t]
+    return statistics.median(pairs) if pairs else float("nan")
+
+
+def main():
+    tmp = tempfile.mkdtemp()
+    capture_bodies(tmp)
+    server, base = start([os.path.join(RUST_BIN, "bench-static-server"), tmp], "listening on ")
+    rows = []
+    try:
+        contenders = [("ours", lambda w: run_rust("bench-ours", base, w)),
+                      ("official 0.2.1", lambda w: run_rust("bench-official", base, w))]
+        for what, label, unit, lower in [("sequential", "sequential calls", "calls/s", False),
+                                         ("page", "1000-item page decode", "pages/s", False),
+                                         ("concurrent", "50 concurrent callers", "calls/s", False),
+                                         ("rss", "peak RSS, 10k calls", "KiB", True)]:
+            res = alternate(contenders, what)
+            o, t = res["ours"], res["official 0.2.1"]
+            rows.append(("Rust", label, unit, statistics.median(o), "official crate 0.2.1",
+                         statistics.median(t), ratio(o, t, lower)))
+        ceiling = wrk_ceiling(base)
+        seq = next(r for r in rows if r[1] == "sequential calls")
+        if ceiling:
+            rows.append(("Rust", "sequential calls", "calls/s", seq[3], "wrk, 1 connection (ceiling)",
+                         ceiling, seq[3] / ceiling))
+    finally:
+        server.kill()
+        shutil.rmtree(tmp, ignore_errors=True)
+    report(rows)
+
+
+def report(rows):
+    head = "| language | benchmark | ours | against | theirs | ours/theirs |\n|---|---|---|---|---|---|\n"
+    body = "".join(f"| {lang} | {label} ({unit}) | {o:,.0f} | {who} | {t:,.0f} | {r:.2f}x |\n"
+                   for lang, label, unit, o, who, t, r in rows)
+    cpu = os.cpu_count()
+    rustc = sh(["rustc", "--version"]).strip()
+    machine = f"{cpu} cores, {platform.machine()}, {platform.system()} {platform.release()}; {rustc}"
+    print(head + body)
+    notes = ("Ratios are the median of pairwise ratios over alternating runs (A B A B ...); "
+             "for peak RSS, theirs/ours (higher is better for us).")
+    with open(os.path.join(ROOT, "BENCHMARKS.md"), "w") as f:
+        f.write(f"# Benchmarks\n\nProduced by `make bench` on {time.strftime('%Y-%m-%d')} ({machine}); "
+                f"{ROUNDS} rounds of {SECONDS} s per contender.\n\n{head}{body}\n{notes}\n\n"
+                "Call benchmarks run against `bench/rust/static-server` (bodies captured from "
+                "ticksupply-mock, realistic headers), one client runtime thread, `max_retries(0)`.\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,6 @@
+#[path = "../../common/bench.rs"]
+mod bench;
+
+fn main() {
+    bench::main()
+}
