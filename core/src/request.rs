@@ -80,6 +80,16 @@ impl<T: Decode> Call<T> {
         }
     }
 
+    /// A call without query or body.
+    pub(crate) fn plain(
+        client: &Client,
+        method: reqwest::Method,
+        template: &'static str,
+        path: String,
+    ) -> Self {
+        Call::new(client.clone(), RequestSpec::new(method, template, path))
+    }
+
     /// Sends the request (with retries) and decodes the result.
     pub async fn send(self) -> Result<T> {
         self.send_with_meta().await.map(|r| r.data)

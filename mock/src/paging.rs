@@ -84,6 +84,21 @@ impl Paging<'_> {
         Ok(PageRequest { limit, after })
     }
 
+    /// `limit` and `page_token` from a parsed query string.
+    pub fn from_query(
+        &self,
+        q: &std::collections::HashMap<String, String>,
+        default: usize,
+        max: usize,
+    ) -> ApiResult<PageRequest> {
+        self.request(
+            q.get("limit").map(String::as_str),
+            q.get("page_token").map(String::as_str),
+            default,
+            max,
+        )
+    }
+
     /// Builds a page from items sorted by ordinal that already match the filters.
     pub fn page<T>(
         &self,

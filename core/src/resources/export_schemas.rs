@@ -421,10 +421,6 @@ pub struct ExportSchemasResource<'a> {
     pub(crate) client: &'a Client,
 }
 
-fn call<T: crate::request::Decode>(client: &Client, spec: RequestSpec) -> Call<T> {
-    Call::new(client.clone(), spec)
-}
-
 impl<'a> ExportSchemasResource<'a> {
     /// A handle on one schema, for calls that take its id.
     pub fn for_id(&self, id: impl Into<String>) -> SchemaHandle<'a> {
@@ -436,16 +432,16 @@ impl<'a> ExportSchemasResource<'a> {
 
     /// `GET /export-schemas`: built-ins and this account's schemas.
     pub fn list(&self) -> Call<Vec<ExportSchemaListItem>> {
-        call(
-            self.client,
+        Call::new(
+            self.client.clone(),
             RequestSpec::new(Method::GET, "/export-schemas", "/export-schemas".into()),
         )
     }
 
     /// `GET /export-schemas/{id}`.
     pub fn get(&self, id: &str) -> Call<ExportSchemaWithVersion> {
-        call(
-            self.client,
+        Call::new(
+            self.client.clone(),
             RequestSpec::new(
                 Method::GET,
                 "/export-schemas/{id}",
@@ -473,8 +469,8 @@ impl<'a> ExportSchemasResource<'a> {
             stream_category,
             content,
         };
-        call(
-            self.client,
+        Call::new(
+            self.client.clone(),
             RequestSpec::new(Method::POST, "/export-schemas", "/export-schemas".into()).json(&body),
         )
     }
@@ -486,8 +482,8 @@ impl<'a> ExportSchemasResource<'a> {
         content: SchemaContent,
     ) -> Call<ExportSchemaWithVersion> {
         let id = id.into();
-        call(
-            self.client,
+        Call::new(
+            self.client.clone(),
             RequestSpec::new(
                 Method::PUT,
                 "/export-schemas/{id}",
@@ -500,8 +496,8 @@ impl<'a> ExportSchemasResource<'a> {
     /// `DELETE /export-schemas/{id}` (custom schemas only).
     pub fn delete(&self, id: impl Into<String>) -> Call<()> {
         let id = id.into();
-        call(
-            self.client,
+        Call::new(
+            self.client.clone(),
             RequestSpec::new(
                 Method::DELETE,
                 "/export-schemas/{id}",
@@ -524,8 +520,8 @@ impl<'a> ExportSchemasResource<'a> {
     /// `GET /export-schemas/{id}/draft`.
     pub fn get_draft(&self, id: &str) -> Call<ExportSchemaWithVersion> {
         let path = api_path!("/export-schemas/", id; "/draft");
-        call(
-            self.client,
+        Call::new(
+            self.client.clone(),
             RequestSpec::new(Method::GET, "/export-schemas/{id}/draft", path),
         )
     }
@@ -538,8 +534,8 @@ impl<'a> ExportSchemasResource<'a> {
     ) -> Call<ExportSchemaWithVersion> {
         let id = id.into();
         let path = api_path!("/export-schemas/", id; "/draft");
-        call(
-            self.client,
+        Call::new(
+            self.client.clone(),
             RequestSpec::new(Method::PUT, "/export-schemas/{id}/draft", path).json(&content),
         )
     }
@@ -548,8 +544,8 @@ impl<'a> ExportSchemasResource<'a> {
     pub fn discard_draft(&self, id: impl Into<String>) -> Call<()> {
         let id = id.into();
         let path = api_path!("/export-schemas/", id; "/draft");
-        call(
-            self.client,
+        Call::new(
+            self.client.clone(),
             RequestSpec::new(Method::DELETE, "/export-schemas/{id}/draft", path),
         )
     }
@@ -558,8 +554,8 @@ impl<'a> ExportSchemasResource<'a> {
     pub fn publish_draft(&self, id: impl Into<String>) -> Call<ExportSchemaWithVersion> {
         let id = id.into();
         let path = api_path!("/export-schemas/", id; "/publish");
-        call(
-            self.client,
+        Call::new(
+            self.client.clone(),
             RequestSpec::new(Method::POST, "/export-schemas/{id}/publish", path),
         )
     }

@@ -98,24 +98,21 @@ pub struct ExportsResource<'a> {
 }
 
 impl ExportsResource<'_> {
-    fn call<T: crate::request::Decode>(
-        &self,
-        m: Method,
-        template: &'static str,
-        path: String,
-    ) -> Call<T> {
-        Call::new(self.client.clone(), RequestSpec::new(m, template, path))
-    }
-
     /// `GET /exports/{id}`.
     pub fn get(&self, id: &str) -> Call<ExportJob> {
-        self.call(Method::GET, "/exports/{id}", api_path!("/exports/", id))
+        Call::plain(
+            self.client,
+            Method::GET,
+            "/exports/{id}",
+            api_path!("/exports/", id),
+        )
     }
 
     /// `POST /exports/{id}/cancel` (queued or running jobs).
     pub fn cancel(&self, id: impl Into<String>) -> Call<()> {
         let id = id.into();
-        self.call(
+        Call::plain(
+            self.client,
             Method::POST,
             "/exports/{id}/cancel",
             api_path!("/exports/", id; "/cancel"),
@@ -125,12 +122,18 @@ impl ExportsResource<'_> {
     /// `DELETE /exports/{id}`.
     pub fn delete(&self, id: impl Into<String>) -> Call<()> {
         let id = id.into();
-        self.call(Method::DELETE, "/exports/{id}", api_path!("/exports/", id))
+        Call::plain(
+            self.client,
+            Method::DELETE,
+            "/exports/{id}",
+            api_path!("/exports/", id),
+        )
     }
 
     /// `GET /exports/{id}/download`: fresh presigned URLs (succeeded jobs only).
     pub fn get_download(&self, id: &str) -> Call<ExportDownloadResponse> {
-        self.call(
+        Call::plain(
+            self.client,
             Method::GET,
             "/exports/{id}/download",
             api_path!("/exports/", id; "/download"),

@@ -59,15 +59,6 @@ pub struct SubscriptionsResource<'a> {
 }
 
 impl SubscriptionsResource<'_> {
-    fn call<T: crate::request::Decode>(
-        &self,
-        m: Method,
-        template: &'static str,
-        path: String,
-    ) -> Call<T> {
-        Call::new(self.client.clone(), RequestSpec::new(m, template, path))
-    }
-
     /// Builder for `GET /subscriptions` (deleted ones are not listed).
     pub fn list(&self) -> ListSubscriptionsRequest {
         ListSubscriptionsRequest {
@@ -79,7 +70,8 @@ impl SubscriptionsResource<'_> {
 
     /// `GET /subscriptions/{id}`.
     pub fn get(&self, id: &str) -> Call<Subscription> {
-        self.call(
+        Call::plain(
+            self.client,
             Method::GET,
             "/subscriptions/{id}",
             api_path!("/subscriptions/", id),
@@ -96,7 +88,8 @@ impl SubscriptionsResource<'_> {
     /// `POST /subscriptions/{id}/pause`: closes the open span.
     pub fn pause(&self, id: impl Into<String>) -> Call<()> {
         let id = id.into();
-        self.call(
+        Call::plain(
+            self.client,
             Method::POST,
             "/subscriptions/{id}/pause",
             api_path!("/subscriptions/", id; "/pause"),
@@ -106,7 +99,8 @@ impl SubscriptionsResource<'_> {
     /// `POST /subscriptions/{id}/resume`: opens a new span.
     pub fn resume(&self, id: impl Into<String>) -> Call<()> {
         let id = id.into();
-        self.call(
+        Call::plain(
+            self.client,
             Method::POST,
             "/subscriptions/{id}/resume",
             api_path!("/subscriptions/", id; "/resume"),
@@ -116,7 +110,8 @@ impl SubscriptionsResource<'_> {
     /// `DELETE /subscriptions/{id}`: stops recording and removes all spans.
     pub fn delete(&self, id: impl Into<String>) -> Call<()> {
         let id = id.into();
-        self.call(
+        Call::plain(
+            self.client,
             Method::DELETE,
             "/subscriptions/{id}",
             api_path!("/subscriptions/", id),
@@ -125,7 +120,8 @@ impl SubscriptionsResource<'_> {
 
     /// `GET /subscriptions/{id}/spans`, oldest first.
     pub fn list_spans(&self, id: &str) -> Call<Vec<SubscriptionSpan>> {
-        self.call(
+        Call::plain(
+            self.client,
             Method::GET,
             "/subscriptions/{id}/spans",
             api_path!("/subscriptions/", id; "/spans"),

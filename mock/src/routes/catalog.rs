@@ -39,12 +39,7 @@ pub async fn list_instruments(
         ex.code
     );
     let p = paging(&app, scope);
-    let req = p.request(
-        q.get("limit").map(String::as_str),
-        q.get("page_token").map(String::as_str),
-        100,
-        1000,
-    )?;
+    let req = p.from_query(&q, 100, 1000)?;
     let search = search.map(|s| s.to_ascii_lowercase());
     let matching = app.catalog.instruments.iter().filter(|i| {
         i.exchange == ex.code
@@ -79,12 +74,7 @@ fn datastream_page(
     let (st, wf) = (q.get("stream_type"), q.get("wire_format"));
     let scope = format!("{scope}|{exchange:?}|{instrument:?}|{st:?}|{wf:?}");
     let p = paging(app, scope);
-    let req = p.request(
-        q.get("limit").map(String::as_str),
-        q.get("page_token").map(String::as_str),
-        100,
-        1000,
-    )?;
+    let req = p.from_query(q, 100, 1000)?;
     let matching = app.catalog.datastreams.iter().filter(|d| {
         exchange.is_none_or(|e| e == d.exchange)
             && instrument.is_none_or(|i| i == d.instrument)

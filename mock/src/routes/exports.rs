@@ -107,12 +107,7 @@ pub async fn list(
 ) -> ApiResult<Response> {
     let q = query(raw);
     let p = paging(&app, "exports".into());
-    let req = p.request(
-        q.get("limit").map(String::as_str),
-        q.get("page_token").map(String::as_str),
-        50,
-        100,
-    )?;
+    let req = p.from_query(&q, 50, 100)?;
     let data = ctx.account.data.lock().unwrap();
     let live = data.exports.values().filter(|e| e.deleted_at.is_none());
     Ok(ok(p.page(&req, live.map(|e| (e.ordinal, e)), |e| {

@@ -59,12 +59,7 @@ pub async fn list(
 ) -> ApiResult<Response> {
     let q = query(raw);
     let p = paging(&app, "subscriptions".into());
-    let req = p.request(
-        q.get("limit").map(String::as_str),
-        q.get("page_token").map(String::as_str),
-        50,
-        100,
-    )?;
+    let req = p.from_query(&q, 50, 100)?;
     let data = ctx.account.data.lock().unwrap();
     let live = data
         .subscriptions
