@@ -282,29 +282,28 @@ impl Client {
             Err(e) => return transport_failure(e, n, safe, timeout),
         };
         let status = resp.status().as_u16();
-        let headers = resp.headers().clone();
+        let success = (200..300).contains(&status);
+        let meta = ResponseMeta {
+            request_id: request_id(resp.headers()),
+            status,
+            rate_limit: RateLimit::from_headers(resp.headers()),
+            ..Default::default()
+        };
+        // Only an error needs the headers after the body is read (Retry-After, Location).
+        let headers = (!success).then(|| resp.headers().clone());
         let body = match read_body(resp).await {
             Ok(b) => b,
             Err(BodyError::TooLarge) => {
                 return Attempt::Fail(Error::Protocol {
                     message: format!("response body is larger than {MAX_RESPONSE_BYTES} bytes"),
-                    request_id: request_id(&headers),
+                    request_id: meta.request_id,
                 });
             }
             Err(BodyError::Transport(e)) => return transport_failure(e, n, safe, timeout),
         };
-        if (200..300).contains(&status) {
-            return Attempt::Done(RawResponse {
-                status,
-                body,
-                meta: ResponseMeta {
-                    request_id: request_id(&headers),
-                    status,
-                    rate_limit: RateLimit::from_headers(&headers),
-                    ..Default::default()
-                },
-            });
-        }
+        let Some(headers) = headers else {
+            return Attempt::Done(RawResponse { status, body, meta });
+        };
         let error = api_error(status, &headers, &body, &key, n);
         if retry::retryable_status(status) {
             Attempt::Retry {
@@ -368,6 +367,10 @@ async fn read_body(mut resp: reqwest::Response) -> std::result::Result<Bytes, Bo
         .is_some_and(|n| n > MAX_RESPONSE_BYTES as u64)
     {
         return Err(BodyError::TooLarge);
+    }
+    if resp.content_length().is_some() {
+        // Known, bounded length: let reqwest collect it without an extra copy.
+        return resp.bytes().await.map_err(BodyError::Transport);
     }
     let mut buf =
         BytesMut::with_capacity(resp.content_length().unwrap_or(8192).min(1 << 20) as usize);
