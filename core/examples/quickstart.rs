@@ -5,7 +5,6 @@
 
 use std::time::Duration;
 
-use ticksupply::resources::exports::ExportStatus;
 use ticksupply::{Client, Error};
 
 #[tokio::main]
@@ -81,28 +80,38 @@ async fn main() -> ticksupply::Result<()> {
         job.status,
         rid(&job.meta)
     );
-    let mut status = job.status.clone();
-    for _ in 0..120 {
-        if status.is_terminal() {
-            break;
+    // One call instead of a poll loop: the job, or a typed error if it fails or takes too long.
+    match client
+        .exports()
+        .wait(&job.id)
+        .timeout(Duration::from_secs(60))
+        .send()
+        .await
+    {
+        Ok(done) => {
+            let dir = std::env::temp_dir().join(format!("ticksupply-quickstart-{}", done.id));
+            let files = client
+                .exports()
+                .download(&done.id, &dir)
+                .overwrite(true)
+                .send()
+                .await?;
+            let bytes: u64 = files
+                .iter()
+                .filter_map(|f| std::fs::metadata(f).ok())
+                .map(|m| m.len())
+                .sum();
+            println!(
+                "downloaded {} files, {bytes} bytes to {}",
+                files.len(),
+                dir.display()
+            );
+            std::fs::remove_dir_all(&dir).ok();
         }
-        tokio::time::sleep(Duration::from_millis(250)).await;
-        status = client.exports().get(&job.id).await?.status;
-    }
-    if status == ExportStatus::Succeeded {
-        let d = client
-            .exports()
-            .get_download(&job.id)
-            .send_with_meta()
-            .await?;
-        println!(
-            "artifacts: {} files, {} bytes (request_id: {})",
-            d.count,
-            d.total_bytes,
-            rid(&d.meta)
-        );
-    } else {
-        println!("export ended {status}");
+        Err(e @ (Error::ExportFailed { .. } | Error::WaitTimeout { .. })) => {
+            println!("export did not finish: {e}")
+        }
+        Err(e) => return Err(e),
     }
 
     match client.subscriptions().get("sub_does_not_exist").await {

@@ -93,6 +93,26 @@ pub enum Error {
     /// The caller canceled the call.
     #[error("the request was canceled")]
     Canceled,
+    /// An awaited export ended `failed`, `canceled` or `deleted`; the job says why.
+    #[error("export {} ended {}{}", .job.id, .job.status, .job.reason.as_deref().map(|r| format!(": {r}")).unwrap_or_default())]
+    ExportFailed {
+        job: Box<crate::resources::exports::ExportJob>,
+    },
+    /// An export did not finish in time; it may still finish later.
+    #[error("export {job_id} was still {status} after {:.1}s", .elapsed.as_secs_f64())]
+    WaitTimeout {
+        job_id: String,
+        status: String,
+        elapsed: Duration,
+    },
+    /// Writing or verifying a downloaded artifact failed.
+    #[error("download failed: {message}")]
+    Download {
+        message: String,
+        path: Option<std::path::PathBuf>,
+        #[source]
+        source: Option<std::io::Error>,
+    },
 }
 
 /// `Result` with this crate's [`Error`].
@@ -189,6 +209,9 @@ impl Error {
             Error::Protocol { .. } => "protocol_error",
             Error::Config(_) => "configuration_error",
             Error::Canceled => "canceled",
+            Error::ExportFailed { .. } => "export_failed",
+            Error::WaitTimeout { .. } => "timeout",
+            Error::Download { .. } => "download_error",
             _ => self
                 .api_info()
                 .map(|i| i.code.as_str())
@@ -239,7 +262,7 @@ impl Error {
     /// Whether the pipeline would retry this failure (it already did, up to `max_retries`).
     pub fn is_retryable(&self) -> bool {
         match self {
-            Error::Network { .. } | Error::Timeout { .. } => true,
+            Error::Network { .. } | Error::Timeout { .. } | Error::WaitTimeout { .. } => true,
             _ => self.status().is_some_and(crate::retry::retryable_status),
         }
     }
@@ -270,6 +293,8 @@ pub enum ErrorKind {
     Decode,
     Configuration,
     Canceled,
+    ExportFailed,
+    Download,
 }
 
 impl Error {
@@ -289,6 +314,9 @@ impl Error {
             Error::Decode { .. } | Error::Protocol { .. } => ErrorKind::Decode,
             Error::Config(_) => ErrorKind::Configuration,
             Error::Canceled => ErrorKind::Canceled,
+            Error::ExportFailed { .. } => ErrorKind::ExportFailed,
+            Error::WaitTimeout { .. } => ErrorKind::Timeout,
+            Error::Download { .. } => ErrorKind::Download,
         }
     }
 }

@@ -16,6 +16,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod artifacts;
 pub mod client;
 pub mod config;
 pub mod decimal;

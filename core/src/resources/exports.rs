@@ -161,6 +161,44 @@ impl ExportsResource<'_> {
         }
     }
 
+    /// Waits until the export finishes: the job when it succeeds, [`crate::Error::ExportFailed`]
+    /// when it fails or is canceled or deleted, [`crate::Error::WaitTimeout`] after `timeout`.
+    pub fn wait(&self, id: impl Into<String>) -> crate::artifacts::WaitRequest {
+        crate::artifacts::WaitRequest {
+            client: self.client.clone(),
+            id: id.into(),
+            timeout: std::time::Duration::from_secs(900),
+            poll_interval: std::time::Duration::from_secs(1),
+        }
+    }
+
+    /// Downloads every artifact of a succeeded export into `dest_dir` (streamed, resumed,
+    /// size-checked, renamed into place), returning the file paths.
+    pub fn download(
+        &self,
+        id: impl Into<String>,
+        dest_dir: impl Into<std::path::PathBuf>,
+    ) -> crate::artifacts::DownloadRequest {
+        crate::artifacts::DownloadRequest {
+            client: self.client.clone(),
+            id: id.into(),
+            dest: dest_dir.into(),
+            overwrite: false,
+            concurrency: 4,
+            progress: None,
+        }
+    }
+
+    /// Every row of a succeeded export's gzip CSV artifacts, keyed by their header, without
+    /// writing a file.
+    pub fn rows(
+        &self,
+        id: impl Into<String>,
+    ) -> impl futures_core::Stream<Item = crate::error::Result<crate::artifacts::Row>> + Send + 'static
+    {
+        crate::artifacts::rows(self.client.clone(), id.into())
+    }
+
     /// Builder for `GET /exports`.
     pub fn list(&self) -> ListExportsRequest {
         ListExportsRequest {

@@ -1,0 +1,631 @@
+//! From "export created" to data: wait for the job, download its artifacts, or read its rows.
+//!
+//! Artifact URLs are presigned and expire after minutes, so every fetch here can refresh them;
+//! downloads stream to `<name>.part` in constant memory, resume with `Range` after a dropped
+//! connection, check the byte count and only then rename into place. The API key is never sent
+//! to the artifact host.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use futures_core::Stream;
+use futures_util::{StreamExt, TryStreamExt};
+use reqwest::StatusCode;
+use reqwest::header::{CONTENT_RANGE, RANGE, USER_AGENT};
+use tokio::io::AsyncWriteExt;
+
+use crate::client::Client;
+use crate::error::{Error, Result};
+use crate::resources::exports::{ArtifactDownload, ExportJob, ExportStatus};
+
+/// How often a single artifact fetch may fail in transport before the download gives up.
+const MAX_TRANSPORT_RETRIES: u32 = 5;
+/// How often expired (403) URLs are refreshed for one artifact before giving up.
+const MAX_URL_REFRESHES: u32 = 3;
+/// A stalled artifact connection is abandoned (and resumed) after this long without bytes.
+const READ_STALL: Duration = Duration::from_secs(60);
+
+fn download_error(
+    message: impl Into<String>,
+    path: Option<&Path>,
+    source: Option<std::io::Error>,
+) -> Error {
+    Error::Download {
+        message: message.into(),
+        path: path.map(Path::to_path_buf),
+        source,
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// wait
+
+/// Builder for [`crate::resources::exports::ExportsResource::wait`].
+pub struct WaitRequest {
+    pub(crate) client: Client,
+    pub(crate) id: String,
+    pub(crate) timeout: Duration,
+    pub(crate) poll_interval: Duration,
+}
+
+impl WaitRequest {
+    /// Give up after this long (default 15 minutes) with [`Error::WaitTimeout`].
+    pub fn timeout(mut self, d: Duration) -> Self {
+        self.timeout = d;
+        self
+    }
+    /// First wait between polls (default 1 s); it grows by half each poll, up to 15 s.
+    pub fn poll_interval(mut self, d: Duration) -> Self {
+        self.poll_interval = d.max(Duration::from_millis(10));
+        self
+    }
+
+    /// Polls until the export succeeds (returning it), ends otherwise ([`Error::ExportFailed`],
+    /// carrying the job and its reason) or the timeout passes ([`Error::WaitTimeout`]).
+    pub async fn send(self) -> Result<ExportJob> {
+        let start = Instant::now();
+        let mut interval = self.poll_interval;
+        loop {
+            let job = self.client.exports().get(&self.id).await?;
+            match job.status {
+                ExportStatus::Succeeded => return Ok(job),
+                ExportStatus::Failed | ExportStatus::Canceled | ExportStatus::Deleted => {
+                    return Err(Error::ExportFailed { job: Box::new(job) });
+                }
+                _ => {}
+            }
+            let elapsed = start.elapsed();
+            if elapsed >= self.timeout {
+                return Err(Error::WaitTimeout {
+                    job_id: job.id,
+                    status: job.status.to_string(),
+                    elapsed,
+                });
+            }
+            tokio::time::sleep(interval.min(self.timeout - elapsed)).await;
+            interval = interval.mul_f64(1.5).min(Duration::from_secs(15));
+        }
+    }
+}
+
+impl std::future::IntoFuture for WaitRequest {
+    type Output = Result<ExportJob>;
+    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// URLs that can be refreshed
+
+/// The current presigned URL of each artifact, re-fetched from the API when one is refused.
+struct Urls {
+    client: Client,
+    export_id: String,
+    by_artifact: tokio::sync::Mutex<HashMap<String, String>>,
+}
+
+impl Urls {
+    async fn get(&self, artifact_id: &str) -> Option<String> {
+        self.by_artifact.lock().await.get(artifact_id).cloned()
+    }
+
+    /// Fetches fresh URLs unless another task already replaced `stale`.
+    async fn refresh(&self, artifact_id: &str, stale: &str) -> Result<()> {
+        let mut map = self.by_artifact.lock().await;
+        if map.get(artifact_id).is_some_and(|u| u != stale) {
+            return Ok(());
+        }
+        let listing = self.client.exports().get_download(&self.export_id).await?;
+        for a in listing.artifacts {
+            map.insert(a.id, a.url);
+        }
+        Ok(())
+    }
+}
+
+/// Bytes of one artifact from `offset`, with the key never attached.
+async fn fetch(
+    client: &Client,
+    url: &str,
+    offset: u64,
+) -> std::result::Result<reqwest::Response, reqwest::Error> {
+    let mut req = client
+        .inner
+        .http
+        .get(url)
+        .header(USER_AGENT, client.inner.user_agent.clone());
+    if offset > 0 {
+        req = req.header(RANGE, format!("bytes={offset}-"));
+    }
+    req.send().await
+}
+
+/// Whether a 206 starts where we asked.
+fn range_starts_at(resp: &reqwest::Response, offset: u64) -> bool {
+    resp.headers()
+        .get(CONTENT_RANGE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("bytes "))
+        .and_then(|v| v.split('-').next())
+        .and_then(|v| v.parse::<u64>().ok())
+        == Some(offset)
+}
+
+// ---------------------------------------------------------------------------------------------
+// download
+
+/// Progress callback: `(done_bytes, total_bytes)` over all artifacts.
+pub type Progress = Arc<dyn Fn(u64, u64) + Send + Sync>;
+
+/// Builder for [`crate::resources::exports::ExportsResource::download`].
+pub struct DownloadRequest {
+    pub(crate) client: Client,
+    pub(crate) id: String,
+    pub(crate) dest: PathBuf,
+    pub(crate) overwrite: bool,
+    pub(crate) concurrency: usize,
+    pub(crate) progress: Option<Progress>,
+}
+
+impl DownloadRequest {
+    /// Replace files that already exist (default: refuse).
+    pub fn overwrite(mut self, yes: bool) -> Self {
+        self.overwrite = yes;
+        self
+    }
+    /// Artifacts fetched at once (default 4).
+    pub fn concurrency(mut self, n: usize) -> Self {
+        self.concurrency = n.max(1);
+        self
+    }
+    /// Called with `(done_bytes, total_bytes)` as bytes arrive.
+    pub fn on_progress(mut self, f: impl Fn(u64, u64) + Send + Sync + 'static) -> Self {
+        self.progress = Some(Arc::new(f));
+        self
+    }
+
+    /// Downloads every artifact into the destination directory; returns their paths in the
+    /// order the API lists them.
+    pub async fn send(self) -> Result<Vec<PathBuf>> {
+        let listing = self.client.exports().get_download(&self.id).await?;
+        tokio::fs::create_dir_all(&self.dest).await.map_err(|e| {
+            download_error(
+                "cannot create the destination directory",
+                Some(&self.dest),
+                Some(e),
+            )
+        })?;
+        let mut names = std::collections::HashSet::new();
+        for a in &listing.artifacts {
+            let n = a.filename.as_str();
+            let unsafe_name =
+                n.is_empty() || n == "." || n == ".." || n.contains(['/', '\\', '\0']);
+            if unsafe_name || !names.insert(n) {
+                return Err(download_error(
+                    format!("artifact filename {n:?} is not a plain, unique file name"),
+                    None,
+                    None,
+                ));
+            }
+            let target = self.dest.join(n);
+            if !self.overwrite && tokio::fs::try_exists(&target).await.unwrap_or(false) {
+                return Err(download_error(
+                    format!(
+                        "{} already exists; pass overwrite to replace it",
+                        target.display()
+                    ),
+                    Some(&target),
+                    None,
+                ));
+            }
+        }
+        let urls = Arc::new(Urls {
+            client: self.client.clone(),
+            export_id: self.id.clone(),
+            by_artifact: tokio::sync::Mutex::new(
+                listing
+                    .artifacts
+                    .iter()
+                    .map(|a| (a.id.clone(), a.url.clone()))
+                    .collect(),
+            ),
+        });
+        let total: u64 = listing.artifacts.iter().map(|a| a.bytes).sum();
+        let counters: Arc<Vec<AtomicU64>> = Arc::new(
+            listing
+                .artifacts
+                .iter()
+                .map(|_| AtomicU64::new(0))
+                .collect(),
+        );
+        let report = {
+            let (counters, progress) = (counters.clone(), self.progress.clone());
+            move || {
+                if let Some(p) = &progress {
+                    p(
+                        counters.iter().map(|c| c.load(Ordering::Relaxed)).sum(),
+                        total,
+                    );
+                }
+            }
+        };
+        report();
+        let jobs = listing.artifacts.iter().cloned().enumerate().map(|(i, a)| {
+            let (client, urls, dest) = (self.client.clone(), urls.clone(), self.dest.clone());
+            let (counters, report) = (counters.clone(), report.clone());
+            async move {
+                let seen = |n: u64| {
+                    counters[i].store(n, Ordering::Relaxed);
+                    report();
+                };
+                download_one(&client, &urls, &a, &dest, &seen).await
+            }
+        });
+        futures_util::stream::iter(jobs)
+            .buffered(self.concurrency)
+            .try_collect()
+            .await
+    }
+}
+
+impl std::future::IntoFuture for DownloadRequest {
+    type Output = Result<Vec<PathBuf>>;
+    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+
+async fn download_one(
+    client: &Client,
+    urls: &Urls,
+    a: &ArtifactDownload,
+    dest: &Path,
+    seen: &(dyn Fn(u64) + Send + Sync),
+) -> Result<PathBuf> {
+    let target = dest.join(&a.filename);
+    let part = dest.join(format!("{}.part", a.filename));
+    let io = |what: &str, e: std::io::Error| {
+        download_error(format!("{what} {}", part.display()), Some(&part), Some(e))
+    };
+    let mut file = tokio::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&part)
+        .await
+        .map_err(|e| io("cannot open", e))?;
+    // A `.part` left by an earlier run is resumed; one longer than the artifact is stale.
+    let mut have = file
+        .metadata()
+        .await
+        .map_err(|e| io("cannot read", e))?
+        .len();
+    if have > a.bytes {
+        file.set_len(0)
+            .await
+            .map_err(|e| io("cannot truncate", e))?;
+        have = 0;
+    }
+    seen(have);
+    let (mut failures, mut refreshes) = (0u32, 0u32);
+    while have < a.bytes {
+        let url = urls.get(&a.id).await.unwrap_or_else(|| a.url.clone());
+        let outcome = match fetch(client, &url, have).await {
+            Err(e) => Err(e.to_string()),
+            Ok(resp) => match resp.status() {
+                StatusCode::FORBIDDEN | StatusCode::UNAUTHORIZED | StatusCode::GONE => {
+                    refreshes += 1;
+                    if refreshes > MAX_URL_REFRESHES {
+                        return Err(download_error(
+                            format!(
+                                "{}: the artifact host kept refusing fresh URLs (HTTP {})",
+                                a.filename,
+                                resp.status()
+                            ),
+                            Some(&part),
+                            None,
+                        ));
+                    }
+                    urls.refresh(&a.id, &url).await?;
+                    continue;
+                }
+                StatusCode::PARTIAL_CONTENT if range_starts_at(&resp, have) => {
+                    stream_into(&mut file, resp, &mut have, seen).await
+                }
+                StatusCode::OK => {
+                    // The host ignored the range: start over.
+                    file.set_len(0)
+                        .await
+                        .map_err(|e| io("cannot truncate", e))?;
+                    have = 0;
+                    stream_into(&mut file, resp, &mut have, seen).await
+                }
+                s if s.is_server_error() || s == StatusCode::TOO_MANY_REQUESTS => {
+                    Err(format!("HTTP {s}"))
+                }
+                s => {
+                    return Err(download_error(
+                        format!("{}: the artifact host answered HTTP {s}", a.filename),
+                        Some(&part),
+                        None,
+                    ));
+                }
+            },
+        };
+        let outcome = match outcome {
+            Ok(()) if have < a.bytes => Err(format!(
+                "connection closed after {have} of {} bytes",
+                a.bytes
+            )),
+            other => other,
+        };
+        if let Err(why) = outcome {
+            failures += 1;
+            tracing::info!(artifact = %a.id, have, failures, why = %why, "artifact fetch interrupted; resuming");
+            if failures > MAX_TRANSPORT_RETRIES {
+                return Err(download_error(
+                    format!("{}: {why} (after {failures} attempts)", a.filename),
+                    Some(&part),
+                    None,
+                ));
+            }
+            tokio::time::sleep(Duration::from_millis(200 * u64::from(failures))).await;
+        }
+        if have > a.bytes {
+            file.set_len(0)
+                .await
+                .map_err(|e| io("cannot truncate", e))?;
+            return Err(download_error(
+                format!(
+                    "{}: received {have} bytes, the API announced {}",
+                    a.filename, a.bytes
+                ),
+                Some(&part),
+                None,
+            ));
+        }
+    }
+    file.flush().await.map_err(|e| io("cannot write", e))?;
+    file.sync_all().await.map_err(|e| io("cannot sync", e))?;
+    drop(file);
+    tokio::fs::rename(&part, &target)
+        .await
+        .map_err(|e| io("cannot rename", e))?;
+    Ok(target)
+}
+
+/// Appends a response body to the file; `Err` (a description) when the connection failed or
+/// stalled, so the caller resumes from `have`.
+async fn stream_into(
+    file: &mut tokio::fs::File,
+    resp: reqwest::Response,
+    have: &mut u64,
+    seen: &(dyn Fn(u64) + Send + Sync),
+) -> std::result::Result<(), String> {
+    let mut body = resp.bytes_stream();
+    loop {
+        match tokio::time::timeout(READ_STALL, body.next()).await {
+            Err(_) => return Err("no bytes for 60 s".into()),
+            Ok(None) => return Ok(()),
+            Ok(Some(Err(e))) => return Err(e.to_string()),
+            Ok(Some(Ok(chunk))) => {
+                file.write_all(&chunk)
+                    .await
+                    .map_err(|e| format!("write failed: {e}"))?;
+                *have += chunk.len() as u64;
+                seen(*have);
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// rows
+
+/// One CSV row of an export, keyed by the header.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    columns: Arc<[String]>,
+    values: Vec<String>,
+}
+
+impl Row {
+    pub fn get(&self, column: &str) -> Option<&str> {
+        self.columns
+            .iter()
+            .position(|c| c == column)
+            .map(|i| self.values[i].as_str())
+    }
+    pub fn columns(&self) -> &[String] {
+        &self.columns
+    }
+    pub fn values(&self) -> &[String] {
+        &self.values
+    }
+    /// `(column, value)` pairs in file order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.columns
+            .iter()
+            .map(String::as_str)
+            .zip(self.values.iter().map(String::as_str))
+    }
+}
+
+/// Feeds the gzip bytes of an artifact, resumed with `Range` across dropped connections, to a
+/// blocking reader.
+struct ChannelReader {
+    rx: tokio::sync::mpsc::Receiver<std::io::Result<Bytes>>,
+    cur: Bytes,
+}
+
+impl std::io::Read for ChannelReader {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        while self.cur.is_empty() {
+            match self.rx.blocking_recv() {
+                Some(Ok(b)) => self.cur = b,
+                Some(Err(e)) => return Err(e),
+                None => return Ok(0),
+            }
+        }
+        let n = buf.len().min(self.cur.len());
+        buf[..n].copy_from_slice(&self.cur.split_to(n));
+        Ok(n)
+    }
+}
+
+async fn feed(
+    client: Client,
+    urls: Arc<Urls>,
+    a: ArtifactDownload,
+    tx: tokio::sync::mpsc::Sender<std::io::Result<Bytes>>,
+) {
+    let (mut have, mut failures, mut refreshes) = (0u64, 0u32, 0u32);
+    let fail = |m: String| std::io::Error::other(m);
+    while have < a.bytes {
+        let url = urls.get(&a.id).await.unwrap_or_else(|| a.url.clone());
+        let resp = match fetch(&client, &url, have).await {
+            Ok(r) => r,
+            Err(e) => {
+                failures += 1;
+                if failures > MAX_TRANSPORT_RETRIES {
+                    let _ = tx.send(Err(fail(format!("{}: {e}", a.filename)))).await;
+                    return;
+                }
+                continue;
+            }
+        };
+        match resp.status() {
+            StatusCode::FORBIDDEN | StatusCode::GONE if refreshes < MAX_URL_REFRESHES => {
+                refreshes += 1;
+                if let Err(e) = urls.refresh(&a.id, &url).await {
+                    let _ = tx.send(Err(fail(e.to_string()))).await;
+                    return;
+                }
+                continue;
+            }
+            StatusCode::OK if have == 0 => {}
+            StatusCode::PARTIAL_CONTENT if range_starts_at(&resp, have) => {}
+            s => {
+                let _ = tx
+                    .send(Err(fail(format!(
+                        "{}: the artifact host answered HTTP {s}",
+                        a.filename
+                    ))))
+                    .await;
+                return;
+            }
+        }
+        let mut body = resp.bytes_stream();
+        while let Ok(Some(chunk)) = tokio::time::timeout(READ_STALL, body.next()).await {
+            match chunk {
+                Ok(b) => {
+                    have += b.len() as u64;
+                    if tx.send(Ok(b)).await.is_err() {
+                        return; // the reader stopped
+                    }
+                }
+                Err(_) => break,
+            }
+        }
+        if have < a.bytes {
+            failures += 1; // dropped, stalled or closed early: resume from `have`
+        }
+        if failures > MAX_TRANSPORT_RETRIES {
+            let _ = tx
+                .send(Err(fail(format!(
+                    "{}: connection kept failing",
+                    a.filename
+                ))))
+                .await;
+            return;
+        }
+    }
+}
+
+/// Rows of every artifact of a succeeded export, parsed in a blocking task (gzip + CSV), in
+/// artifact order.
+pub fn rows(client: Client, export_id: String) -> impl Stream<Item = Result<Row>> + Send + 'static {
+    let (out_tx, out_rx) = tokio::sync::mpsc::channel::<Result<Row>>(1024);
+    tokio::spawn(async move {
+        let listing = match client.exports().get_download(&export_id).await {
+            Ok(l) => l,
+            Err(e) => {
+                let _ = out_tx.send(Err(e)).await;
+                return;
+            }
+        };
+        let urls = Arc::new(Urls {
+            client: client.clone(),
+            export_id: export_id.clone(),
+            by_artifact: tokio::sync::Mutex::new(
+                listing
+                    .artifacts
+                    .iter()
+                    .map(|a| (a.id.clone(), a.url.clone()))
+                    .collect(),
+            ),
+        });
+        for a in listing.artifacts {
+            let (tx, rx) = tokio::sync::mpsc::channel(16);
+            let name = a.filename.clone();
+            tokio::spawn(feed(client.clone(), urls.clone(), a, tx));
+            let out = out_tx.clone();
+            let parsed = tokio::task::spawn_blocking(move || {
+                parse(
+                    ChannelReader {
+                        rx,
+                        cur: Bytes::new(),
+                    },
+                    &name,
+                    &out,
+                )
+            })
+            .await;
+            if !matches!(parsed, Ok(true)) {
+                return;
+            }
+        }
+    });
+    futures_util::stream::unfold(
+        out_rx,
+        |mut rx| async move { rx.recv().await.map(|r| (r, rx)) },
+    )
+}
+
+/// Parses one artifact into rows; false when parsing stopped (error sent, or reader gone).
+fn parse(reader: ChannelReader, name: &str, out: &tokio::sync::mpsc::Sender<Result<Row>>) -> bool {
+    let mut csv = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(false)
+        .from_reader(flate2::read::MultiGzDecoder::new(reader));
+    let columns: Arc<[String]> = match csv.headers() {
+        Ok(h) => h.iter().map(str::to_string).collect(),
+        Err(e) => {
+            let _ = out.blocking_send(Err(download_error(
+                format!("{name}: cannot read the CSV header: {e}"),
+                None,
+                None,
+            )));
+            return false;
+        }
+    };
+    for record in csv.records() {
+        let item = record
+            .map(|r| Row {
+                columns: columns.clone(),
+                values: r.iter().map(str::to_string).collect(),
+            })
+            .map_err(|e| download_error(format!("{name}: bad CSV data: {e}"), None, None));
+        let failed = item.is_err();
+        if out.blocking_send(item).is_err() || failed {
+            return false;
+        }
+    }
+    true
+}
