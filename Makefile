@@ -8,8 +8,9 @@ PYTHON ?= python3
 MOCK := target/release/ticksupply-mock
 OFFICIAL_VENV := .venv-official
 SCHEMA_VENV := .venv-schemathesis
+VENV := .venv
 
-.PHONY: bench all demo test test-rust lint official-clients official-rust official-python schemathesis mock clean
+.PHONY: bench all demo test test-rust test-python python-dev lint official-clients official-rust official-python schemathesis mock clean
 
 all: test
 
@@ -23,7 +24,7 @@ demo: $(MOCK)
 	@echo "== Rust"
 	scripts/with-mock --export-delay-ms 500 -- target/debug/examples/quickstart
 
-test: lint test-rust official-clients schemathesis
+test: lint test-rust test-python official-clients schemathesis
 	@echo "make test: all suites passed"
 
 lint:
@@ -32,6 +33,20 @@ lint:
 
 test-rust:
 	cargo test --workspace
+
+$(VENV)/.ok:
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check 'maturin>=1.9.4,<2' 'pytest>=8' 'pytest-asyncio>=0.23' 'ruff>=0.6'
+	touch $@
+
+# The wheel built into the project venv (editable), its lint, and its pytest suite.
+python-dev: $(VENV)/.ok
+	cd bindings-python && ../$(VENV)/bin/maturin develop --quiet
+
+test-python: $(MOCK) python-dev
+	$(VENV)/bin/ruff check bindings-python tests bench
+	$(VENV)/bin/ruff format --check bindings-python tests/official-clients bench
+	cd bindings-python && ../$(VENV)/bin/python -m pytest -q
 
 official-clients: official-rust official-python
 
@@ -58,7 +73,7 @@ schemathesis: $(MOCK) $(SCHEMA_VENV)/.ok
 
 clean:
 	cargo clean
-	rm -rf $(OFFICIAL_VENV) $(SCHEMA_VENV)
+	rm -rf $(VENV) $(OFFICIAL_VENV) $(SCHEMA_VENV)
 
 # Benchmarks (never part of make test): see bench/run.py and BENCHMARKS.md.
 bench: $(MOCK)

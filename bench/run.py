@@ -34,13 +34,16 @@ def start(cmd, prefix):
     if not line.startswith(prefix):
         p.kill()
         sys.exit(f"bench: {cmd[0]} did not start: {line!r}")
-    return p, line[len(prefix):]
+    return p, line[len(prefix) :]
 
 
 def capture_bodies(dest):
     mock, base = start([MOCK, "--port", "0", "--key", "bench=ts_bench_key_0001"], "ticksupply-mock listening on ")
     try:
-        for name, path in [("exchanges", "/exchanges"), ("instruments-1000", "/exchanges/binance/instruments?limit=1000")]:
+        for name, path in [
+            ("exchanges", "/exchanges"),
+            ("instruments-1000", "/exchanges/binance/instruments?limit=1000"),
+        ]:
             req = urllib.request.Request(base + path, headers={"X-Api-Key": "ts_bench_key_0001"})
             with urllib.request.urlopen(req) as r, open(os.path.join(dest, name + ".json"), "wb") as f:
                 f.write(r.read())
@@ -75,7 +78,7 @@ def alternate(contenders, what):
 
 
 def ratio(ours, theirs, lower_is_better=False):
-    pairs = [(t / o if lower_is_better else o / t) for o, t in zip(ours, theirs) if o and t]
+    pairs = [(t / o if lower_is_better else o / t) for o, t in zip(ours, theirs, strict=True) if o and t]
     return statistics.median(pairs) if pairs else float("nan")
 
 
@@ -85,21 +88,43 @@ def main():
     server, base = start([os.path.join(RUST_BIN, "bench-static-server"), tmp], "listening on ")
     rows = []
     try:
-        contenders = [("ours", lambda w: run_rust("bench-ours", base, w)),
-                      ("official 0.2.1", lambda w: run_rust("bench-official", base, w))]
-        for what, label, unit, lower in [("sequential", "sequential calls", "calls/s", False),
-                                         ("page", "1000-item page decode", "pages/s", False),
-                                         ("concurrent", "50 concurrent callers", "calls/s", False),
-                                         ("rss", "peak RSS, 10k calls", "KiB", True)]:
+        contenders = [
+            ("ours", lambda w: run_rust("bench-ours", base, w)),
+            ("official 0.2.1", lambda w: run_rust("bench-official", base, w)),
+        ]
+        for what, label, unit, lower in [
+            ("sequential", "sequential calls", "calls/s", False),
+            ("page", "1000-item page decode", "pages/s", False),
+            ("concurrent", "50 concurrent callers", "calls/s", False),
+            ("rss", "peak RSS, 10k calls", "KiB", True),
+        ]:
             res = alternate(contenders, what)
             o, t = res["ours"], res["official 0.2.1"]
-            rows.append(("Rust", label, unit, statistics.median(o), "official crate 0.2.1",
-                         statistics.median(t), ratio(o, t, lower)))
+            rows.append(
+                (
+                    "Rust",
+                    label,
+                    unit,
+                    statistics.median(o),
+                    "official crate 0.2.1",
+                    statistics.median(t),
+                    ratio(o, t, lower),
+                )
+            )
         ceiling = wrk_ceiling(base)
         seq = next(r for r in rows if r[1] == "sequential calls")
         if ceiling:
-            rows.append(("Rust", "sequential calls", "calls/s", seq[3], "wrk, 1 connection (ceiling)",
-                         ceiling, seq[3] / ceiling))
+            rows.append(
+                (
+                    "Rust",
+                    "sequential calls",
+                    "calls/s",
+                    seq[3],
+                    "wrk, 1 connection (ceiling)",
+                    ceiling,
+                    seq[3] / ceiling,
+                )
+            )
     finally:
         server.kill()
         shutil.rmtree(tmp, ignore_errors=True)
@@ -108,19 +133,25 @@ def main():
 
 def report(rows):
     head = "| language | benchmark | ours | against | theirs | ours/theirs |\n|---|---|---|---|---|---|\n"
-    body = "".join(f"| {lang} | {label} ({unit}) | {o:,.0f} | {who} | {t:,.0f} | {r:.2f}x |\n"
-                   for lang, label, unit, o, who, t, r in rows)
+    body = "".join(
+        f"| {lang} | {label} ({unit}) | {o:,.0f} | {who} | {t:,.0f} | {r:.2f}x |\n"
+        for lang, label, unit, o, who, t, r in rows
+    )
     cpu = os.cpu_count()
     rustc = sh(["rustc", "--version"]).strip()
     machine = f"{cpu} cores, {platform.machine()}, {platform.system()} {platform.release()}; {rustc}"
     print(head + body)
-    notes = ("Ratios are the median of pairwise ratios over alternating runs (A B A B ...); "
-             "for peak RSS, theirs/ours (higher is better for us).")
+    notes = (
+        "Ratios are the median of pairwise ratios over alternating runs (A B A B ...); "
+        "for peak RSS, theirs/ours (higher is better for us)."
+    )
     with open(os.path.join(ROOT, "BENCHMARKS.md"), "w") as f:
-        f.write(f"# Benchmarks\n\nProduced by `make bench` on {time.strftime('%Y-%m-%d')} ({machine}); "
-                f"{ROUNDS} rounds of {SECONDS} s per contender.\n\n{head}{body}\n{notes}\n\n"
-                "Call benchmarks run against `bench/rust/static-server` (bodies captured from "
-                "ticksupply-mock, realistic headers), one client runtime thread, `max_retries(0)`.\n")
+        f.write(
+            f"# Benchmarks\n\nProduced by `make bench` on {time.strftime('%Y-%m-%d')} ({machine}); "
+            f"{ROUNDS} rounds of {SECONDS} s per contender.\n\n{head}{body}\n{notes}\n\n"
+            "Call benchmarks run against `bench/rust/static-server` (bodies captured from "
+            "ticksupply-mock, realistic headers), one client runtime thread, `max_retries(0)`.\n"
+        )
 
 
 if __name__ == "__main__":

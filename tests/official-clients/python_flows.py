@@ -80,13 +80,17 @@ client.exports.delete(job.id)
 check(client.exports.get(job.id).status == "deleted", "deleted export reads as deleted")
 
 # Schema create -> draft -> publish -> delete.
-cols = [{"output_column": "ts", "meta": {"value": "collection_timestamp_ns", "format": "iso8601"}},
-        {"output_column": "price", "data": {"binance": {"json": {"path": "data.p", "type": "decimal(18)"}}}}]
+cols = [
+    {"output_column": "ts", "meta": {"value": "collection_timestamp_ns", "format": "iso8601"}},
+    {"output_column": "price", "data": {"binance": {"json": {"path": "data.p", "type": "decimal(18)"}}}},
+]
 schema = client.export_schemas.create(f"flow-{uuid.uuid4().hex[:8]}", "trade", cols)
 check(schema.version == 1 and not schema.has_draft, "schema created at v1")
 client.export_schemas.create_draft(schema.id)
-client.export_schemas.update_draft(schema.id, cols + [
-    {"output_column": "qty", "data": {"binance": {"json": {"path": "data.q", "type": "decimal(18)"}}}}])
+client.export_schemas.update_draft(
+    schema.id,
+    cols + [{"output_column": "qty", "data": {"binance": {"json": {"path": "data.q", "type": "decimal(18)"}}}}],
+)
 check(len(client.export_schemas.get_draft(schema.id).columns) == 3, "draft updated")
 pub = client.export_schemas.publish_draft(schema.id)
 check(pub.version == 2 and not pub.has_draft and len(pub.columns) == 3, "published v2")

@@ -1,0 +1,56 @@
+"""Ticksupply market data API client, on one Rust core.
+
+A drop-in for the official ``ticksupply`` 0.2.0 client::
+
+    from ticksupply import Client
+    client = Client()                      # key from TICKSUPPLY_API_KEY
+    for exchange in client.exchanges.list():
+        print(exchange.code, exchange.display_name)
+"""
+
+from __future__ import annotations
+
+from ticksupply.client import AsyncClient, Client
+from ticksupply.exceptions import (
+    APIError,
+    APITimeoutError,
+    AuthenticationError,
+    CanceledError,
+    ConfigurationError,
+    ConflictError,
+    DecodeError,
+    DownloadError,
+    ExportFailedError,
+    InvalidArgumentError,
+    NetworkError,
+    NotFoundError,
+    PaymentRequiredError,
+    PermissionDeniedError,
+    RateLimitError,
+    ServerError,
+    TicksupplyError,
+)
+
+__version__ = "0.3.0"
+
+__all__ = [
+    "Client",
+    "AsyncClient",
+    "TicksupplyError",
+    "APIError",
+    "AuthenticationError",
+    "PermissionDeniedError",
+    "NotFoundError",
+    "ConflictError",
+    "RateLimitError",
+    "PaymentRequiredError",
+    "InvalidArgumentError",
+    "ServerError",
+    "DecodeError",
+    "NetworkError",
+    "APITimeoutError",
+    "ConfigurationError",
+    "CanceledError",
+    "ExportFailedError",
+    "DownloadError",
+]

@@ -1,0 +1,155 @@
+"""``Client`` (blocking) and ``AsyncClient`` (asyncio) over the Rust core."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Any
+
+from ticksupply import _models as m
+from ticksupply import _native
+from ticksupply import _resources as r
+
+
+def _encode(args: dict[str, Any]) -> str:
+    def default(o: Any) -> Any:
+        if isinstance(o, m.Model):
+            return o.to_dict()
+        if hasattr(o, "model_dump"):  # pydantic models, as the official client accepted
+            return o.model_dump(by_alias=True, exclude_none=True)
+        if hasattr(o, "value"):  # str enums
+            return o.value
+        raise TypeError(f"cannot send a {type(o).__name__}")
+
+    return json.dumps({k: v for k, v in args.items() if v is not None}, default=default)
+
+
+def _settle(fut: asyncio.Future[Any], ok: bool, value: Any) -> None:
+    if not fut.done():  # a canceled await leaves nobody to tell
+        (fut.set_result if ok else fut.set_exception)(value)
+
+
+class _Blocking:
+    def __init__(self, native: _native.NativeClient) -> None:
+        self.native = native
+
+    def call(self, op: str, args: dict[str, Any], wrap: Callable[[Any, Any], Any]) -> Any:
+        data, meta = self.native.call(op, _encode(args))
+        return wrap(data, meta)
+
+    def items(self, op: str, args: dict[str, Any]) -> Iterator[Any]:
+        pages = _native.NativePages(self.native, op, _encode(args))
+        while (page := pages.next_page()) is not None:
+            yield from m.page(*page).items
+
+
+class _Async:
+    def __init__(self, native: _native.NativeClient) -> None:
+        self.native = native
+
+    async def call(self, op: str, args: dict[str, Any], wrap: Callable[[Any, Any], Any]) -> Any:
+        loop = asyncio.get_running_loop()
+        fut = loop.create_future()
+        self.native.call_async(op, _encode(args), loop, fut, _settle)
+        data, meta = await fut
+        return wrap(data, meta)
+
+    async def items(self, op: str, args: dict[str, Any]) -> AsyncIterator[Any]:
+        pages = _native.NativePages(self.native, op, _encode(args))
+        loop = asyncio.get_running_loop()
+        while True:
+            fut = loop.create_future()
+            pages.next_page_async(loop, fut, _settle)
+            page = await fut
+            if page is None:
+                return
+            for item in m.page(*page).items:
+                yield item
+
+
+class _Base:
+    _runner_type: type = _Blocking
+
+    def __init__(
+        self,
+        api_key: str | None = None,
+        *,
+        base_url: str | None = None,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+    ) -> None:
+        self._setup(_native.NativeClient(api_key, base_url, timeout, max_retries))
+
+    def _setup(self, native: _native.NativeClient) -> None:
+        self._native = native
+        runner = self._runner_type(native)
+        self.exchanges = r.ExchangesResource(runner)
+        self.datastreams = r.DatastreamsResource(runner)
+        self.subscriptions = r.SubscriptionsResource(runner)
+        self.exports = r.ExportsResource(runner)
+        self.export_schemas = r.ExportSchemasResource(runner)
+        self.availability = r.AvailabilityResource(runner)
+        self.billing = r.BillingResource(runner)
+
+    @property
+    def api_key(self) -> str:
+        """The key as it may be shown: ``****`` and at most its last four characters."""
+        return self._native.api_key_hint
+
+    @api_key.setter
+    def api_key(self, key: str) -> None:
+        self._native.set_api_key(key)
+
+    @property
+    def base_url(self) -> str:
+        return self._native.base_url
+
+    @property
+    def timeout(self) -> float:
+        return self._native.timeout
+
+    @property
+    def max_retries(self) -> int:
+        return self._native.max_retries
+
+    def with_options(
+        self, *, api_key: str | None = None, timeout: float | None = None, max_retries: int | None = None
+    ) -> Any:
+        """A client with some options changed, sharing this one's connection pool."""
+        clone = type(self).__new__(type(self))
+        clone._setup(self._native.with_options(api_key, timeout, max_retries))
+        return clone
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(base_url={self.base_url!r}, api_key={self.api_key!r})"
+
+
+class Client(_Base):
+    """Blocking client. Calls release the GIL; one client can serve many threads."""
+
+    def close(self) -> None:
+        """Nothing to release eagerly: connections close when the client is collected."""
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class AsyncClient(_Base):
+    """asyncio client: every call is awaitable; ``list_all`` methods are async iterators."""
+
+    _runner_type = _Async
+
+    async def close(self) -> None:
+        """Nothing to release eagerly: connections close when the client is collected."""
+
+    aclose = close
+
+    async def __aenter__(self) -> AsyncClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()

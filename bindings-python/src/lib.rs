@@ -1,0 +1,210 @@
+//! `ticksupply._native`: the Rust core exposed to Python. This file only converts: arguments in,
+//! results and errors out. Every rule (URLs, headers, retries, errors) lives in the core.
+
+mod convert;
+mod ops;
+mod runtime;
+
+use std::sync::Arc;
+
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+
+use ticksupply::{Client, ClientOptions};
+
+/// The core client; `ticksupply.Client` and `ticksupply.AsyncClient` wrap it.
+#[pyclass(frozen, module = "ticksupply._native")]
+struct NativeClient {
+    client: Arc<Client>,
+}
+
+fn duration(secs: f64) -> PyResult<std::time::Duration> {
+    std::time::Duration::try_from_secs_f64(secs).map_err(|_| {
+        pyo3::exceptions::PyValueError::new_err("timeout must be a positive number of seconds")
+    })
+}
+
+#[pymethods]
+impl NativeClient {
+    #[new]
+    #[pyo3(signature = (api_key=None, base_url=None, timeout=None, max_retries=None, user_agent=None))]
+    fn new(
+        py: Python<'_>,
+        api_key: Option<String>,
+        base_url: Option<String>,
+        timeout: Option<f64>,
+        max_retries: Option<u32>,
+        user_agent: Option<String>,
+    ) -> PyResult<Self> {
+        let mut b = Client::builder();
+        if let Some(k) = api_key {
+            b = b.api_key(k);
+        }
+        if let Some(u) = base_url {
+            b = b.base_url(u);
+        }
+        if let Some(t) = timeout {
+            b = b.timeout(duration(t)?);
+        }
+        if let Some(n) = max_retries {
+            b = b.max_retries(n);
+        }
+        b = b.user_agent(
+            user_agent
+                .unwrap_or_else(|| format!("ticksupply-python/{}", ticksupply::client::VERSION)),
+        );
+        let client = b.build().map_err(|e| convert::error(py, e))?;
+        Ok(NativeClient {
+            client: Arc::new(client),
+        })
+    }
+
+    fn set_api_key(&self, py: Python<'_>, key: &str) -> PyResult<()> {
+        self.client
+            .set_api_key(key)
+            .map_err(|e| convert::error(py, e))
+    }
+
+    #[pyo3(signature = (api_key=None, timeout=None, max_retries=None))]
+    fn with_options(
+        &self,
+        py: Python<'_>,
+        api_key: Option<String>,
+        timeout: Option<f64>,
+        max_retries: Option<u32>,
+    ) -> PyResult<Self> {
+        let options = ClientOptions {
+            api_key,
+            timeout: timeout.map(duration).transpose()?,
+            max_retries,
+            total_timeout: None,
+        };
+        let client = self
+            .client
+            .with_options(options)
+            .map_err(|e| convert::error(py, e))?;
+        Ok(NativeClient {
+            client: Arc::new(client),
+        })
+    }
+
+    #[getter]
+    fn base_url(&self) -> String {
+        self.client.base_url().to_string()
+    }
+    #[getter]
+    fn api_key_hint(&self) -> String {
+        self.client.api_key_hint()
+    }
+    #[getter]
+    fn timeout(&self) -> f64 {
+        self.client.timeout().as_secs_f64()
+    }
+    #[getter]
+    fn max_retries(&self) -> u32 {
+        self.client.max_retries()
+    }
+
+    /// Runs operation `op` with JSON-encoded `args`, blocking without the GIL (Ctrl-C
+    /// interrupts); returns `(data, meta)`.
+    fn call(&self, py: Python<'_>, op: &str, args: &str) -> PyResult<(Py<PyAny>, Py<PyDict>)> {
+        let fut = ops::build(&self.client, op, args).map_err(|e| convert::error(py, e))?;
+        let out = runtime::block_on_interruptible(py, fut)?;
+        convert::outcome(py, out)
+    }
+
+    /// Starts operation `op` on the core's runtime and settles the asyncio future `fut` of
+    /// `loop_` through `settle(fut, ok, value)` when it ends.
+    fn call_async(
+        &self,
+        py: Python<'_>,
+        op: &str,
+        args: &str,
+        loop_: Py<PyAny>,
+        fut: Py<PyAny>,
+        settle: Py<PyAny>,
+    ) -> PyResult<()> {
+        let task = ops::build(&self.client, op, args).map_err(|e| convert::error(py, e))?;
+        runtime::handle().spawn(async move {
+            let out = task.await;
+            Python::attach(|py| {
+                let (ok, value) = match convert::outcome(py, out) {
+                    Ok(pair) => (
+                        true,
+                        pair.into_pyobject(py)
+                            .map(|p| p.into_any().unbind())
+                            .unwrap_or_else(|e| e.into_value(py).into_any()),
+                    ),
+                    Err(e) => (false, e.into_value(py).into_any()),
+                };
+                // The loop may be closed already; then nobody is waiting.
+                let _ = loop_.call_method1(py, "call_soon_threadsafe", (settle, fut, ok, value));
+            });
+        });
+        Ok(())
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "NativeClient(base_url={:?}, api_key={:?})",
+            self.client.base_url(),
+            self.client.api_key_hint()
+        )
+    }
+}
+
+#[pymodule]
+fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<NativeClient>()?;
+    m.add_class::<NativePages>()?;
+    m.add("CORE_VERSION", ticksupply::client::VERSION)?;
+    Ok(())
+}
+
+/// The pages of a list, driven by the core's pager.
+#[pyclass(frozen, module = "ticksupply._native")]
+struct NativePages {
+    pages: Arc<tokio::sync::Mutex<ops::Pages>>,
+}
+
+#[pymethods]
+impl NativePages {
+    #[new]
+    fn new(py: Python<'_>, client: &NativeClient, op: &str, args: &str) -> PyResult<Self> {
+        let pages = ops::pages(&client.client, op, args).map_err(|e| convert::error(py, e))?;
+        Ok(NativePages {
+            pages: Arc::new(tokio::sync::Mutex::new(pages)),
+        })
+    }
+
+    /// The next page as `(data, meta)`, or None after the last.
+    fn next_page(&self, py: Python<'_>) -> PyResult<Option<(Py<PyAny>, Py<PyDict>)>> {
+        let pages = self.pages.clone();
+        let next = runtime::block_on_interruptible(py, async move {
+            use futures_util::StreamExt;
+            pages.lock().await.next().await
+        })?;
+        next.map(|out| convert::outcome(py, out)).transpose()
+    }
+
+    /// Like `next_page`, settling an asyncio future; the value is None after the last page.
+    fn next_page_async(&self, loop_: Py<PyAny>, fut: Py<PyAny>, settle: Py<PyAny>) {
+        let pages = self.pages.clone();
+        runtime::handle().spawn(async move {
+            use futures_util::StreamExt;
+            let next = pages.lock().await.next().await;
+            Python::attach(|py| {
+                let (ok, value) = match next.map(|out| convert::outcome(py, out)).transpose() {
+                    Ok(v) => (
+                        true,
+                        v.into_pyobject(py)
+                            .map(|p| p.into_any().unbind())
+                            .unwrap_or_else(|e| e.into_value(py).into_any()),
+                    ),
+                    Err(e) => (false, e.into_value(py).into_any()),
+                };
+                let _ = loop_.call_method1(py, "call_soon_threadsafe", (settle, fut, ok, value));
+            });
+        });
+    }
+}

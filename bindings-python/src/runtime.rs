@@ -1,0 +1,55 @@
+//! One tokio runtime per process, rebuilt in a forked child (a runtime does not survive fork:
+//! its threads are gone and its epoll is shared with the parent).
+
+use std::future::Future;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use pyo3::prelude::*;
+use tokio::runtime::{Handle, Runtime};
+
+static RUNTIME: Mutex<Option<(u32, &'static Runtime)>> = Mutex::new(None);
+
+pub fn handle() -> Handle {
+    let mut slot = RUNTIME.lock().unwrap_or_else(|p| p.into_inner());
+    let pid = std::process::id();
+    match *slot {
+        Some((owner, rt)) if owner == pid => rt.handle().clone(),
+        _ => {
+            // The parent's runtime (if any) is leaked on purpose: dropping it would join threads
+            // that do not exist in this process.
+            let rt: &'static Runtime = Box::leak(Box::new(
+                tokio::runtime::Builder::new_multi_thread()
+                    .worker_threads(2)
+                    .thread_name("ticksupply")
+                    .enable_all()
+                    .build()
+                    .expect("tokio runtime"),
+            ));
+            *slot = Some((pid, rt));
+            rt.handle().clone()
+        }
+    }
+}
+
+/// Runs `fut` to completion with the GIL released, checking for signals every 100 ms so Ctrl-C
+/// interrupts a slow call (the request is dropped).
+pub fn block_on_interruptible<T: Send + 'static>(
+    py: Python<'_>,
+    fut: impl Future<Output = T> + Send + 'static,
+) -> PyResult<T> {
+    let h = handle();
+    py.detach(move || {
+        h.block_on(async move {
+            tokio::pin!(fut);
+            loop {
+                tokio::select! {
+                    out = &mut fut => return Ok(out),
+                    _ = tokio::time::sleep(Duration::from_millis(100)) => {
+                        Python::attach(|py| py.check_signals())?;
+                    }
+                }
+            }
+        })
+    })
+}
