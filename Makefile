@@ -10,7 +10,7 @@ OFFICIAL_VENV := .venv-official
 SCHEMA_VENV := .venv-schemathesis
 VENV := .venv
 
-.PHONY: bench all demo test test-rust test-python python-dev lint official-clients official-rust official-python schemathesis mock clean
+.PHONY: bench all demo test test-rust test-python test-examples python-dev lint official-clients official-rust official-python schemathesis mock clean
 
 all: test
 
@@ -19,12 +19,14 @@ $(MOCK): $(shell find mock/src -name '*.rs') mock/Cargo.toml Cargo.toml
 
 mock: $(MOCK)
 
-demo: $(MOCK)
+demo: $(MOCK) python-dev
 	cargo build --quiet --example quickstart -p ticksupply
 	@echo "== Rust"
 	scripts/with-mock --export-delay-ms 500 -- target/debug/examples/quickstart
+	@echo "== Python"
+	scripts/with-mock --export-delay-ms 500 -- $(VENV)/bin/python examples/python/quickstart.py
 
-test: lint test-rust test-python official-clients schemathesis
+test: lint test-rust test-python test-examples official-clients schemathesis
 	@echo "make test: all suites passed"
 
 lint:
@@ -44,9 +46,16 @@ python-dev: $(VENV)/.ok
 	cd bindings-python && ../$(VENV)/bin/maturin develop --quiet
 
 test-python: $(MOCK) python-dev
-	$(VENV)/bin/ruff check bindings-python tests bench
-	$(VENV)/bin/ruff format --check bindings-python tests/official-clients bench
+	$(VENV)/bin/ruff check bindings-python tests bench examples
+	$(VENV)/bin/ruff format --check bindings-python tests/official-clients bench examples
 	cd bindings-python && ../$(VENV)/bin/python -m pytest -q
+
+# The quick starts run against the mock, so they cannot rot.
+test-examples: $(MOCK) python-dev
+	cargo build --quiet --example quickstart -p ticksupply
+	scripts/with-mock --export-delay-ms 200 -- target/debug/examples/quickstart >/dev/null
+	scripts/with-mock --export-delay-ms 200 -- $(VENV)/bin/python examples/python/quickstart.py >/dev/null
+	@echo "examples: rust and python quick starts ran"
 
 official-clients: official-rust official-python
 
@@ -79,4 +88,10 @@ clean:
 bench: $(MOCK)
 	-command -v wrk >/dev/null || (apt-get install -y -qq wrk >/dev/null 2>&1 || true)
 	cargo build --release --quiet --manifest-path bench/rust/Cargo.toml
+	test -x .bench/venv-official/bin/python || ($(PYTHON) -m venv .bench/venv-official && \
+	  .bench/venv-official/bin/pip install --quiet --disable-pip-version-check 'ticksupply==0.2.0')
+	test -x .bench/venv-ours/bin/python || $(PYTHON) -m venv .bench/venv-ours
+	.bench/venv-ours/bin/pip install --quiet --disable-pip-version-check 'maturin>=1.9.4,<2'
+	rm -rf .bench/wheels && cd bindings-python && ../.bench/venv-ours/bin/maturin build --release --quiet --out ../.bench/wheels
+	.bench/venv-ours/bin/pip install --quiet --disable-pip-version-check --force-reinstall .bench/wheels/*.whl
 	$(PYTHON) bench/run.py

@@ -67,6 +67,36 @@ def wrk_ceiling(base):
     return None
 
 
+PY_OURS = os.path.join(ROOT, ".bench", "venv-ours", "bin", "python")
+PY_OFFICIAL = os.path.join(ROOT, ".bench", "venv-official", "bin", "python")
+
+
+def run_python(python, base, what):
+    out = sh([python, os.path.join(ROOT, "bench", "python", "bench.py"), base, what, SECONDS])
+    return json.loads(out.strip().splitlines()[-1])["value"]
+
+
+def python_rows(base):
+    if not (os.path.exists(PY_OURS) and os.path.exists(PY_OFFICIAL)):
+        print("bench: Python venvs missing (make bench creates them); skipping Python", file=sys.stderr)
+        return []
+    contenders = [
+        ("ours", lambda w: run_python(PY_OURS, base, w)),
+        ("official", lambda w: run_python(PY_OFFICIAL, base, w)),
+    ]
+    rows = []
+    for what, label, unit, lower, who in [
+        ("sequential", "sequential calls, Client", "calls/s", False, "official client 0.2.0"),
+        ("page", "1000-item page decode", "pages/s", False, "official client 0.2.0"),
+        ("concurrent", "AsyncClient, 50 callers", "calls/s", False, "official AsyncClient 0.2.0"),
+        ("import", "import ticksupply", "ms", True, "official client 0.2.0"),
+    ]:
+        res = alternate(contenders, what)
+        o, t = res["ours"], res["official"]
+        rows.append(("Python", label, unit, statistics.median(o), who, statistics.median(t), ratio(o, t, lower)))
+    return rows
+
+
 def alternate(contenders, what):
     """Runs each contender ROUNDS times, interleaved; returns {name: [values]}."""
     results = {name: [] for name, _ in contenders}
@@ -111,6 +141,7 @@ def main():
                     ratio(o, t, lower),
                 )
             )
+        rows += python_rows(base)
         ceiling = wrk_ceiling(base)
         seq = next(r for r in rows if r[1] == "sequential calls")
         if ceiling:
