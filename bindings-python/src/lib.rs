@@ -127,7 +127,9 @@ impl NativeClient {
         let task = ops::build(&self.client, op, args).map_err(|e| convert::error(py, e))?;
         runtime::handle().spawn(async move {
             let out = task.await;
-            Python::attach(|py| {
+            // Every Python object is used and dropped inside one attach: touching Python after
+            // it (even a decref) can meet an interpreter that is shutting down.
+            Python::attach(move |py| {
                 let (ok, value) = match convert::outcome(py, out) {
                     Ok(pair) => (
                         true,
@@ -139,6 +141,7 @@ impl NativeClient {
                 };
                 // The loop may be closed already; then nobody is waiting.
                 let _ = loop_.call_method1(py, "call_soon_threadsafe", (settle, fut, ok, value));
+                drop(loop_);
             });
         });
         Ok(())
@@ -153,10 +156,17 @@ impl NativeClient {
     }
 }
 
+/// Stops the core's runtime; called at interpreter exit.
+#[pyfunction]
+fn _shutdown(py: Python<'_>) {
+    py.detach(runtime::shutdown);
+}
+
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<NativeClient>()?;
     m.add_class::<NativePages>()?;
+    m.add_function(wrap_pyfunction!(_shutdown, m)?)?;
     m.add("CORE_VERSION", ticksupply::client::VERSION)?;
     Ok(())
 }
@@ -193,7 +203,9 @@ impl NativePages {
         runtime::handle().spawn(async move {
             use futures_util::StreamExt;
             let next = pages.lock().await.next().await;
-            Python::attach(|py| {
+            // Every Python object is used and dropped inside one attach: touching Python after
+            // it (even a decref) can meet an interpreter that is shutting down.
+            Python::attach(move |py| {
                 let (ok, value) = match next.map(|out| convert::outcome(py, out)).transpose() {
                     Ok(v) => (
                         true,
@@ -204,6 +216,7 @@ impl NativePages {
                     Err(e) => (false, e.into_value(py).into_any()),
                 };
                 let _ = loop_.call_method1(py, "call_soon_threadsafe", (settle, fut, ok, value));
+                drop(loop_);
             });
         });
     }

@@ -10,6 +10,22 @@ use tokio::runtime::{Handle, Runtime};
 
 static RUNTIME: Mutex<Option<(u32, &'static Runtime)>> = Mutex::new(None);
 
+/// Stops the runtime's threads at interpreter exit (registered with `atexit`, which runs before
+/// finalization). Waiting matters: a worker still settling an asyncio future would otherwise
+/// re-take the GIL during finalization, where CPython ends the thread with a forced unwind that
+/// aborts the process.
+pub fn shutdown() {
+    let mut slot = RUNTIME.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some((owner, rt)) = slot.take()
+        && owner == std::process::id()
+    {
+        // SAFETY: `rt` came from `Box::leak` in this process, and the slot no longer hands it
+        // out, so this is the only owner.
+        let rt: Box<Runtime> = unsafe { Box::from_raw(rt as *const Runtime as *mut Runtime) };
+        rt.shutdown_timeout(Duration::from_secs(2));
+    }
+}
+
 pub fn handle() -> Handle {
     let mut slot = RUNTIME.lock().unwrap_or_else(|p| p.into_inner());
     let pid = std::process::id();

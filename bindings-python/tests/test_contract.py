@@ -198,3 +198,18 @@ def test_version_and_public_names():
     for name in ticksupply.__all__:
         assert hasattr(ticksupply, name), name
     assert ticksupply.__version__ == "0.3.0"
+
+
+def test_process_exits_cleanly_after_async_calls(mock, key):
+    """A worker settling a future while the interpreter shuts down used to abort the process."""
+    code = (
+        "import asyncio, sys\n"
+        "from ticksupply import AsyncClient\n"
+        "async def main():\n"
+        f"    c = AsyncClient(api_key={key!r}, base_url={mock.base_url!r})\n"
+        "    await asyncio.gather(*[c.exchanges.list() for _ in range(100)])\n"
+        "asyncio.run(main())\n"
+    )
+    for _ in range(8):
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+        assert out.returncode == 0, out.stderr

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import atexit
 import json
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
@@ -10,6 +11,9 @@ from typing import Any
 from ticksupply import _models as m
 from ticksupply import _native
 from ticksupply import _resources as r
+
+# Stop the core's threads before the interpreter tears down.
+atexit.register(_native._shutdown)
 
 
 def _encode(args: dict[str, Any]) -> str:
