@@ -5,7 +5,11 @@ use std::pin::Pin;
 use std::time::Duration;
 
 use serde_json::{Map, Value};
+use ticksupply::resources::catalog::{ListExchangeDatastreamsRequest, ListInstrumentsRequest};
+use ticksupply::resources::datastreams::ListDatastreamsRequest;
 use ticksupply::resources::export_schemas::{SchemaContent, StreamCategory};
+use ticksupply::resources::exports::ListExportsRequest;
+use ticksupply::resources::subscriptions::ListSubscriptionsRequest;
 use ticksupply::{Client, Error, ResponseMeta, Result};
 
 pub type Pending = Pin<Box<dyn Future<Output = Result<(Value, ResponseMeta)>> + Send>>;
@@ -23,72 +27,12 @@ pub fn pages(c: &Client, op: &str, args: &str) -> Result<Pages> {
     use futures_util::StreamExt;
     let a = parse(args)?;
     Ok(match op {
-        "subscriptions.list" => {
-            let mut r = c.subscriptions().list();
-            if let Some(v) = a.limit()? {
-                r = r.limit(v)
-            }
-            Box::pin(r.pages().map(page_json))
-        }
-        "exports.list" => {
-            let mut r = c.exports().list();
-            if let Some(v) = a.limit()? {
-                r = r.limit(v)
-            }
-            Box::pin(r.pages().map(page_json))
-        }
-        "datastreams.list" => {
-            let mut r = c.datastreams().list();
-            if let Some(v) = a.str("exchange") {
-                r = r.exchange(v)
-            }
-            if let Some(v) = a.str("instrument") {
-                r = r.instrument(v)
-            }
-            if let Some(v) = a.str("stream_type") {
-                r = r.stream_type(v)
-            }
-            if let Some(v) = a.str("wire_format") {
-                r = r.wire_format(v)
-            }
-            if let Some(v) = a.limit()? {
-                r = r.limit(v)
-            }
-            Box::pin(r.pages().map(page_json))
-        }
-        "exchanges.list_instruments" => {
-            let mut r = c.exchanges().list_instruments(a.req("exchange")?);
-            if let Some(v) = a.str("search") {
-                r = r.search(v)
-            }
-            if let Some(v) = a.str("base") {
-                r = r.base(v)
-            }
-            if let Some(v) = a.str("quote") {
-                r = r.quote(v)
-            }
-            if let Some(v) = a.str("instrument_type") {
-                r = r.instrument_type(v)
-            }
-            if let Some(v) = a.limit()? {
-                r = r.limit(v)
-            }
-            Box::pin(r.pages().map(page_json))
-        }
+        "subscriptions.list" => Box::pin(subscriptions(c, &a)?.pages().map(page_json)),
+        "exports.list" => Box::pin(exports(c, &a)?.pages().map(page_json)),
+        "datastreams.list" => Box::pin(datastreams(c, &a)?.pages().map(page_json)),
+        "exchanges.list_instruments" => Box::pin(instruments(c, &a)?.pages().map(page_json)),
         "exchanges.list_datastreams" => {
-            let mut r = c
-                .exchanges()
-                .list_datastreams(a.req("exchange")?, a.req("instrument")?);
-            if let Some(v) = a.str("stream_type") {
-                r = r.stream_type(v)
-            }
-            if let Some(v) = a.str("wire_format") {
-                r = r.wire_format(v)
-            }
-            if let Some(v) = a.limit()? {
-                r = r.limit(v)
-            }
-            Box::pin(r.pages().map(page_json))
+            Box::pin(instrument_datastreams(c, &a)?.pages().map(page_json))
         }
         other => return Err(bad(format!("{other:?} is not a list operation"))),
     })
@@ -178,99 +122,107 @@ macro_rules! keyed {
     }};
 }
 
+// One builder per list, shared by the one-page call (with `page_token`) and the pager.
+
+fn instruments(c: &Client, a: &Args) -> Result<ListInstrumentsRequest> {
+    let mut r = c.exchanges().list_instruments(a.req("exchange")?);
+    if let Some(v) = a.str("search") {
+        r = r.search(v)
+    }
+    if let Some(v) = a.str("base") {
+        r = r.base(v)
+    }
+    if let Some(v) = a.str("quote") {
+        r = r.quote(v)
+    }
+    if let Some(v) = a.str("instrument_type") {
+        r = r.instrument_type(v)
+    }
+    if let Some(v) = a.limit()? {
+        r = r.limit(v)
+    }
+    Ok(r)
+}
+
+fn instrument_datastreams(c: &Client, a: &Args) -> Result<ListExchangeDatastreamsRequest> {
+    let mut r = c
+        .exchanges()
+        .list_datastreams(a.req("exchange")?, a.req("instrument")?);
+    if let Some(v) = a.str("stream_type") {
+        r = r.stream_type(v)
+    }
+    if let Some(v) = a.str("wire_format") {
+        r = r.wire_format(v)
+    }
+    if let Some(v) = a.limit()? {
+        r = r.limit(v)
+    }
+    Ok(r)
+}
+
+fn datastreams(c: &Client, a: &Args) -> Result<ListDatastreamsRequest> {
+    let mut r = c.datastreams().list();
+    if let Some(v) = a.str("exchange") {
+        r = r.exchange(v)
+    }
+    if let Some(v) = a.str("instrument") {
+        r = r.instrument(v)
+    }
+    if let Some(v) = a.str("stream_type") {
+        r = r.stream_type(v)
+    }
+    if let Some(v) = a.str("wire_format") {
+        r = r.wire_format(v)
+    }
+    if let Some(v) = a.limit()? {
+        r = r.limit(v)
+    }
+    Ok(r)
+}
+
+fn subscriptions(c: &Client, a: &Args) -> Result<ListSubscriptionsRequest> {
+    let r = c.subscriptions().list();
+    Ok(match a.limit()? {
+        Some(v) => r.limit(v),
+        None => r,
+    })
+}
+
+fn exports(c: &Client, a: &Args) -> Result<ListExportsRequest> {
+    let r = c.exports().list();
+    Ok(match a.limit()? {
+        Some(v) => r.limit(v),
+        None => r,
+    })
+}
+
+/// Adds `page_token` when given.
+macro_rules! paged {
+    ($a:expr, $r:expr) => {{
+        let r = $r;
+        match $a.str("page_token") {
+            Some(t) => r.page_token(t),
+            None => r,
+        }
+    }};
+}
+
 pub fn build(c: &Client, op: &str, args: &str) -> Result<Pending> {
     let a = parse(args)?;
     let id = || a.req("id");
     Ok(match op {
         "exchanges.list" => pending!(c.exchanges().list()),
-        "exchanges.list_instruments" => {
-            let mut r = c.exchanges().list_instruments(a.req("exchange")?);
-            if let Some(v) = a.str("search") {
-                r = r.search(v)
-            }
-            if let Some(v) = a.str("base") {
-                r = r.base(v)
-            }
-            if let Some(v) = a.str("quote") {
-                r = r.quote(v)
-            }
-            if let Some(v) = a.str("instrument_type") {
-                r = r.instrument_type(v)
-            }
-            if let Some(v) = a.limit()? {
-                r = r.limit(v)
-            }
-            if let Some(v) = a.str("page_token") {
-                r = r.page_token(v)
-            }
-            pending!(r)
-        }
-        "exchanges.list_datastreams" => {
-            let mut r = c
-                .exchanges()
-                .list_datastreams(a.req("exchange")?, a.req("instrument")?);
-            if let Some(v) = a.str("stream_type") {
-                r = r.stream_type(v)
-            }
-            if let Some(v) = a.str("wire_format") {
-                r = r.wire_format(v)
-            }
-            if let Some(v) = a.limit()? {
-                r = r.limit(v)
-            }
-            if let Some(v) = a.str("page_token") {
-                r = r.page_token(v)
-            }
-            pending!(r)
-        }
-        "datastreams.list" => {
-            let mut r = c.datastreams().list();
-            if let Some(v) = a.str("exchange") {
-                r = r.exchange(v)
-            }
-            if let Some(v) = a.str("instrument") {
-                r = r.instrument(v)
-            }
-            if let Some(v) = a.str("stream_type") {
-                r = r.stream_type(v)
-            }
-            if let Some(v) = a.str("wire_format") {
-                r = r.wire_format(v)
-            }
-            if let Some(v) = a.limit()? {
-                r = r.limit(v)
-            }
-            if let Some(v) = a.str("page_token") {
-                r = r.page_token(v)
-            }
-            pending!(r)
-        }
-        "subscriptions.list" => {
-            let mut r = c.subscriptions().list();
-            if let Some(v) = a.limit()? {
-                r = r.limit(v)
-            }
-            if let Some(v) = a.str("page_token") {
-                r = r.page_token(v)
-            }
-            pending!(r)
-        }
+        "exchanges.list_instruments" => pending!(paged!(a, instruments(c, &a)?)),
+        "exchanges.list_datastreams" => pending!(paged!(a, instrument_datastreams(c, &a)?)),
+        "datastreams.list" => pending!(paged!(a, datastreams(c, &a)?)),
+        "subscriptions.list" => pending!(paged!(a, subscriptions(c, &a)?)),
         "subscriptions.get" => pending!(c.subscriptions().get(&id()?)),
         "subscriptions.create" => keyed!(a, c.subscriptions().create(a.req_int("datastream_id")?)),
         "subscriptions.delete" => keyed!(a, c.subscriptions().delete(id()?)),
         "subscriptions.pause" => keyed!(a, c.subscriptions().pause(id()?)),
         "subscriptions.resume" => keyed!(a, c.subscriptions().resume(id()?)),
         "subscriptions.list_spans" => pending!(c.subscriptions().list_spans(&id()?)),
-        "exports.list" => {
-            let mut r = c.exports().list();
-            if let Some(v) = a.limit()? {
-                r = r.limit(v)
-            }
-            if let Some(v) = a.str("page_token") {
-                r = r.page_token(v)
-            }
-            pending!(r)
-        }
+        "exports.list" => pending!(paged!(a, exports(c, &a)?)),
         "exports.get" => pending!(c.exports().get(&id()?)),
         "exports.get_download" => pending!(c.exports().get_download(&id()?)),
         "exports.delete" => keyed!(a, c.exports().delete(id()?)),
