@@ -15,7 +15,29 @@ use ticksupply::{Client, ClientOptions};
 /// The core client; `ticksupply.Client` and `ticksupply.AsyncClient` wrap it.
 #[pyclass(frozen, module = "ticksupply._native")]
 struct NativeClient {
-    client: Arc<Client>,
+    /// The client and the pid it was built in: a forked child gets a fresh connection pool.
+    client: std::sync::Mutex<(u32, Arc<Client>)>,
+}
+
+impl NativeClient {
+    fn from_client(client: Client) -> Self {
+        NativeClient {
+            client: std::sync::Mutex::new((std::process::id(), Arc::new(client))),
+        }
+    }
+
+    fn core(&self, py: Python<'_>) -> PyResult<Arc<Client>> {
+        let mut slot = self.client.lock().unwrap_or_else(|p| p.into_inner());
+        let pid = std::process::id();
+        if slot.0 != pid {
+            let fresh = slot
+                .1
+                .with_fresh_pool()
+                .map_err(|e| convert::error(py, e))?;
+            *slot = (pid, Arc::new(fresh));
+        }
+        Ok(slot.1.clone())
+    }
 }
 
 fn duration(secs: f64) -> PyResult<std::time::Duration> {
@@ -54,13 +76,11 @@ impl NativeClient {
                 .unwrap_or_else(|| format!("ticksupply-python/{}", ticksupply::client::VERSION)),
         );
         let client = b.build().map_err(|e| convert::error(py, e))?;
-        Ok(NativeClient {
-            client: Arc::new(client),
-        })
+        Ok(NativeClient::from_client(client))
     }
 
     fn set_api_key(&self, py: Python<'_>, key: &str) -> PyResult<()> {
-        self.client
+        self.core(py)?
             .set_api_key(key)
             .map_err(|e| convert::error(py, e))
     }
@@ -80,35 +100,33 @@ impl NativeClient {
             total_timeout: None,
         };
         let client = self
-            .client
+            .core(py)?
             .with_options(options)
             .map_err(|e| convert::error(py, e))?;
-        Ok(NativeClient {
-            client: Arc::new(client),
-        })
+        Ok(NativeClient::from_client(client))
     }
 
     #[getter]
-    fn base_url(&self) -> String {
-        self.client.base_url().to_string()
+    fn base_url(&self, py: Python<'_>) -> PyResult<String> {
+        Ok(self.core(py)?.base_url().to_string())
     }
     #[getter]
-    fn api_key_hint(&self) -> String {
-        self.client.api_key_hint()
+    fn api_key_hint(&self, py: Python<'_>) -> PyResult<String> {
+        Ok(self.core(py)?.api_key_hint())
     }
     #[getter]
-    fn timeout(&self) -> f64 {
-        self.client.timeout().as_secs_f64()
+    fn timeout(&self, py: Python<'_>) -> PyResult<f64> {
+        Ok(self.core(py)?.timeout().as_secs_f64())
     }
     #[getter]
-    fn max_retries(&self) -> u32 {
-        self.client.max_retries()
+    fn max_retries(&self, py: Python<'_>) -> PyResult<u32> {
+        Ok(self.core(py)?.max_retries())
     }
 
     /// Runs operation `op` with JSON-encoded `args`, blocking without the GIL (Ctrl-C
     /// interrupts); returns `(data, meta)`.
     fn call(&self, py: Python<'_>, op: &str, args: &str) -> PyResult<(Py<PyAny>, Py<PyDict>)> {
-        let fut = ops::build(&self.client, op, args).map_err(|e| convert::error(py, e))?;
+        let fut = ops::build(&*self.core(py)?, op, args).map_err(|e| convert::error(py, e))?;
         let out = runtime::block_on_interruptible(py, fut)?;
         convert::outcome(py, out)
     }
@@ -124,7 +142,7 @@ impl NativeClient {
         fut: Py<PyAny>,
         settle: Py<PyAny>,
     ) -> PyResult<()> {
-        let task = ops::build(&self.client, op, args).map_err(|e| convert::error(py, e))?;
+        let task = ops::build(&*self.core(py)?, op, args).map_err(|e| convert::error(py, e))?;
         runtime::handle().spawn(async move {
             let out = task.await;
             // Every Python object is used and dropped inside one attach: touching Python after
@@ -147,12 +165,13 @@ impl NativeClient {
         Ok(())
     }
 
-    fn __repr__(&self) -> String {
-        format!(
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        let c = self.core(py)?;
+        Ok(format!(
             "NativeClient(base_url={:?}, api_key={:?})",
-            self.client.base_url(),
-            self.client.api_key_hint()
-        )
+            c.base_url(),
+            c.api_key_hint()
+        ))
     }
 }
 
@@ -181,7 +200,7 @@ struct NativePages {
 impl NativePages {
     #[new]
     fn new(py: Python<'_>, client: &NativeClient, op: &str, args: &str) -> PyResult<Self> {
-        let pages = ops::pages(&client.client, op, args).map_err(|e| convert::error(py, e))?;
+        let pages = ops::pages(&*client.core(py)?, op, args).map_err(|e| convert::error(py, e))?;
         Ok(NativePages {
             pages: Arc::new(tokio::sync::Mutex::new(pages)),
         })

@@ -213,3 +213,49 @@ def test_process_exits_cleanly_after_async_calls(mock, key):
     for _ in range(8):
         out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
         assert out.returncode == 0, out.stderr
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="needs fork")
+def test_client_keeps_working_in_a_forked_child(client):
+    import os
+
+    assert client.exchanges.list()  # the parent has a runtime and pooled connections
+    pid = os.fork()
+    if pid == 0:  # child: any failure or hang shows as a non-zero exit
+        import signal
+
+        signal.alarm(20)
+        try:
+            ok = len(client.exchanges.list()) == 6 and len(list(client.subscriptions.list_all())) == 0
+        except BaseException:
+            ok = False
+        os._exit(0 if ok else 1)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert client.exchanges.list()  # and the parent still works
+
+
+def test_ctrl_c_interrupts_a_slow_call_within_a_second(mock, key):
+    import signal
+
+    mock.fault(key, path_prefix="/v1/exchanges", delay_ms=20000)
+    code = (
+        "import sys, time\n"
+        "from ticksupply import Client\n"
+        f"c = Client(api_key={key!r}, base_url={mock.base_url!r}, timeout=60)\n"
+        "print('ready', flush=True)\n"
+        "t = time.monotonic()\n"
+        "try:\n"
+        "    c.exchanges.list()\n"
+        "except KeyboardInterrupt:\n"
+        "    print(f'interrupted {time.monotonic() - t:.2f}', flush=True)\n"
+    )
+    p = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    assert p.stdout.readline().strip() == "ready"
+    time.sleep(0.5)
+    sent = time.monotonic()
+    p.send_signal(signal.SIGINT)
+    out = p.stdout.readline().strip()
+    p.wait(timeout=10)
+    assert out.startswith("interrupted"), out
+    assert time.monotonic() - sent < 1.0

@@ -31,6 +31,8 @@ pub(crate) struct Inner {
     pub max_retries: u32,
     pub user_agent: HeaderValue,
     pub backoff: Backoff,
+    /// False when the caller supplied the `reqwest::Client`.
+    pub own_http: bool,
 }
 
 impl fmt::Debug for Client {
@@ -89,6 +91,31 @@ impl Client {
                 max_retries,
                 user_agent: self.inner.user_agent.clone(),
                 backoff: self.inner.backoff,
+                own_http: self.inner.own_http,
+            }),
+        })
+    }
+
+    /// The same client with a connection pool of its own. Needed after `fork()`: pooled
+    /// connections are driven by the parent's runtime, which the child does not have.
+    pub fn with_fresh_pool(&self) -> Result<Client> {
+        let inner = &self.inner;
+        let http = if inner.own_http {
+            default_http(inner.timeout)?
+        } else {
+            inner.http.clone()
+        };
+        Ok(Client {
+            inner: Arc::new(Inner {
+                http,
+                base_url: inner.base_url.clone(),
+                key: ArcSwap::from_pointee((**inner.key.load()).clone()),
+                timeout: inner.timeout,
+                total_timeout: inner.total_timeout,
+                max_retries: inner.max_retries,
+                user_agent: inner.user_agent.clone(),
+                backoff: inner.backoff,
+                own_http: inner.own_http,
             }),
         })
     }
@@ -227,18 +254,10 @@ impl ClientBuilder {
         };
         let user_agent = HeaderValue::from_str(&ua)
             .map_err(|_| Error::Config("user_agent must be visible ASCII".into()))?;
+        let own_http = self.http_client.is_none();
         let http = match self.http_client {
             Some(c) => c,
-            None => reqwest::Client::builder()
-                // The docs spell the header `X-Api-Key` and call it case-sensitive.
-                .http1_title_case_headers()
-                // The key must never follow a redirect to another origin.
-                .redirect(reqwest::redirect::Policy::none())
-                .connect_timeout(timeout.min(Duration::from_secs(10)))
-                .tcp_nodelay(true)
-                .pool_idle_timeout(Duration::from_secs(60))
-                .build()
-                .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?,
+            None => default_http(timeout)?,
         };
         Ok(Client {
             inner: Arc::new(Inner {
@@ -252,7 +271,22 @@ impl ClientBuilder {
                 max_retries,
                 user_agent,
                 backoff: self.backoff.unwrap_or_default(),
+                own_http,
             }),
         })
     }
+}
+
+/// The HTTP client the SDK builds for itself.
+fn default_http(timeout: Duration) -> Result<reqwest::Client> {
+    reqwest::Client::builder()
+        // The docs spell the header `X-Api-Key` and call it case-sensitive.
+        .http1_title_case_headers()
+        // The key must never follow a redirect to another origin.
+        .redirect(reqwest::redirect::Policy::none())
+        .connect_timeout(timeout.min(Duration::from_secs(10)))
+        .tcp_nodelay(true)
+        .pool_idle_timeout(Duration::from_secs(60))
+        .build()
+        .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))
 }
