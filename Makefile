@@ -31,7 +31,7 @@ test: lint test-rust test-python test-examples official-clients schemathesis
 
 lint:
 	cargo fmt --all -- --check
-	cargo clippy --all-targets --quiet -- -D warnings
+	cargo clippy --workspace --all-targets --quiet -- -D warnings
 
 test-rust:
 	cargo test --workspace

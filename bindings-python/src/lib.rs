@@ -2,6 +2,7 @@
 //! results and errors out. Every rule (URLs, headers, retries, errors) lives in the core.
 
 mod convert;
+mod logging;
 mod ops;
 mod runtime;
 
@@ -126,6 +127,7 @@ impl NativeClient {
     /// Runs operation `op` with JSON-encoded `args`, blocking without the GIL (Ctrl-C
     /// interrupts); returns `(data, meta)`.
     fn call(&self, py: Python<'_>, op: &str, args: &str) -> PyResult<(Py<PyAny>, Py<PyDict>)> {
+        logging::refresh_level(py);
         let fut = ops::build(&*self.core(py)?, op, args).map_err(|e| convert::error(py, e))?;
         let out = runtime::block_on_interruptible(py, fut)?;
         convert::outcome(py, out)
@@ -142,6 +144,7 @@ impl NativeClient {
         fut: Py<PyAny>,
         settle: Py<PyAny>,
     ) -> PyResult<()> {
+        logging::refresh_level(py);
         let task = ops::build(&*self.core(py)?, op, args).map_err(|e| convert::error(py, e))?;
         runtime::handle().spawn(async move {
             let out = task.await;
@@ -183,6 +186,8 @@ fn _shutdown(py: Python<'_>) {
 
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    logging::install();
+    logging::refresh_level(m.py());
     m.add_class::<NativeClient>()?;
     m.add_class::<NativePages>()?;
     m.add_function(wrap_pyfunction!(_shutdown, m)?)?;

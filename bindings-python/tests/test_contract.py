@@ -259,3 +259,23 @@ def test_ctrl_c_interrupts_a_slow_call_within_a_second(mock, key):
     p.wait(timeout=10)
     assert out.startswith("interrupted"), out
     assert time.monotonic() - sent < 1.0
+
+
+def test_attempts_are_logged_to_the_ticksupply_logger_without_the_key(mock, key, caplog):
+    import logging
+
+    c = Client(api_key=key, base_url=mock.base_url, max_retries=1)
+    mock.fault(key, path_prefix="/v1/billing", status=503, times=1)
+    with caplog.at_level(logging.DEBUG, logger="ticksupply"):
+        summary = c.billing.get_summary()
+    lines = [r.getMessage() for r in caplog.records if r.name == "ticksupply"]
+    attempts = [line for line in lines if line.startswith("ticksupply attempt")]
+    assert len(attempts) == 2, lines
+    assert "status=503" in attempts[0] and "attempt=1" in attempts[0]
+    assert f"request_id={summary.request_id}" in attempts[1] and "attempt=2" in attempts[1]
+    assert all("method=GET" in a and "path=/billing/summary" in a for a in attempts)
+    assert not any(key in line or key[-20:] in line for line in lines)
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="ticksupply"):
+        c.billing.get_summary()
+    assert not [r for r in caplog.records if r.name == "ticksupply"]
