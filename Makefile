@@ -10,7 +10,7 @@ OFFICIAL_VENV := .venv-official
 SCHEMA_VENV := .venv-schemathesis
 VENV := .venv
 
-.PHONY: bench all demo test test-rust test-python test-examples python-dev lint official-clients official-rust official-python schemathesis mock clean
+.PHONY: bench all demo test test-rust test-python test-node test-examples python-dev node-dev lint official-clients official-rust official-python schemathesis mock clean
 
 all: test
 
@@ -26,7 +26,7 @@ demo: $(MOCK) python-dev
 	@echo "== Python"
 	scripts/with-mock --export-delay-ms 500 -- $(VENV)/bin/python examples/python/quickstart.py
 
-test: lint test-rust test-python test-examples official-clients schemathesis
+test: lint test-rust test-python test-node test-examples official-clients schemathesis
 	@echo "make test: all suites passed"
 
 lint:
@@ -49,6 +49,19 @@ test-python: $(MOCK) python-dev
 	$(VENV)/bin/ruff check bindings-python tests bench examples
 	$(VENV)/bin/ruff format --check bindings-python tests/official-clients bench examples
 	cd bindings-python && ../$(VENV)/bin/python -m pytest -q
+
+# The npm package: dependencies from its lockfile, the addon (debug) and its generated loader,
+# which must match what is committed, then the node:test suites and the type check.
+bindings-node/node_modules/.ok: bindings-node/package-lock.json
+	cd bindings-node && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+node-dev: bindings-node/node_modules/.ok
+	cd bindings-node && npx napi build --platform --js native.js --dts native.d.ts >/dev/null
+	git diff --exit-code -- bindings-node/native.js bindings-node/native.d.ts
+
+test-node: $(MOCK) node-dev
+	cd bindings-node && TICKSUPPLY_MOCK_BIN=../$(MOCK) npm test --silent
 
 # The quick starts run against the mock, so they cannot rot.
 test-examples: $(MOCK) python-dev
@@ -82,7 +95,7 @@ schemathesis: $(MOCK) $(SCHEMA_VENV)/.ok
 
 clean:
 	cargo clean
-	rm -rf $(VENV) $(OFFICIAL_VENV) $(SCHEMA_VENV)
+	rm -rf $(VENV) $(OFFICIAL_VENV) $(SCHEMA_VENV) bindings-node/node_modules bindings-node/*.node
 
 # Benchmarks (never part of make test): see bench/run.py and BENCHMARKS.md.
 bench: $(MOCK)

@@ -3,7 +3,7 @@
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 use serde_json::Value;
-use ticksupply::{Error, ErrorKind, ResponseMeta};
+use ticksupply::{Error, ResponseMeta};
 
 pub fn value(py: Python<'_>, v: &Value) -> PyResult<Py<PyAny>> {
     Ok(match v {
@@ -60,32 +60,17 @@ pub fn meta(py: Python<'_>, m: &ResponseMeta) -> PyResult<Py<PyDict>> {
 
 pub fn outcome(
     py: Python<'_>,
-    out: ticksupply::Result<(Value, ResponseMeta)>,
+    out: ticksupply::Result<ticksupply::bindings::ops::Reply>,
 ) -> PyResult<(Py<PyAny>, Py<PyDict>)> {
+    use ticksupply::bindings::ops::Body;
     match out {
-        Ok((v, m)) => Ok((value(py, &v)?, meta(py, &m)?)),
+        Ok((Body::Value(v), m)) => Ok((value(py, &v)?, meta(py, &m)?)),
+        // The Python binding asks for values; text is parsed rather than refused.
+        Ok((Body::Text { json, .. }, m)) => {
+            let v = serde_json::from_str(&json).unwrap_or(Value::Null);
+            Ok((value(py, &v)?, meta(py, &m)?))
+        }
         Err(e) => Err(error(py, e)),
-    }
-}
-
-fn class_name(kind: ErrorKind) -> &'static str {
-    match kind {
-        ErrorKind::InvalidArgument => "InvalidArgumentError",
-        ErrorKind::Authentication => "AuthenticationError",
-        ErrorKind::PaymentRequired => "PaymentRequiredError",
-        ErrorKind::PermissionDenied => "PermissionDeniedError",
-        ErrorKind::NotFound => "NotFoundError",
-        ErrorKind::Conflict => "ConflictError",
-        ErrorKind::RateLimit => "RateLimitError",
-        ErrorKind::Server => "ServerError",
-        ErrorKind::Api => "APIError",
-        ErrorKind::Network => "NetworkError",
-        ErrorKind::Timeout => "APITimeoutError",
-        ErrorKind::Decode => "DecodeError",
-        ErrorKind::Configuration => "ConfigurationError",
-        ErrorKind::Canceled => "CanceledError",
-        ErrorKind::ExportFailed => "ExportFailedError",
-        ErrorKind::Download => "DownloadError",
     }
 }
 
@@ -93,7 +78,7 @@ fn class_name(kind: ErrorKind) -> &'static str {
 pub fn error(py: Python<'_>, e: Error) -> PyErr {
     let build = || -> PyResult<PyErr> {
         let module = py.import("ticksupply.exceptions")?;
-        let cls = module.getattr(class_name(e.kind()))?;
+        let cls = module.getattr(ticksupply::bindings::class_name(e.kind()))?;
         let kw = PyDict::new(py);
         kw.set_item("code", e.code())?;
         kw.set_item("http_status", e.status())?;

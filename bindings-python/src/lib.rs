@@ -3,7 +3,6 @@
 
 mod convert;
 mod logging;
-mod ops;
 mod runtime;
 
 use std::sync::Arc;
@@ -11,6 +10,7 @@ use std::sync::Arc;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
+use ticksupply::bindings::ops::{self, Format};
 use ticksupply::{Client, ClientOptions};
 
 /// The core client; `ticksupply.Client` and `ticksupply.AsyncClient` wrap it.
@@ -128,7 +128,8 @@ impl NativeClient {
     /// interrupts); returns `(data, meta)`.
     fn call(&self, py: Python<'_>, op: &str, args: &str) -> PyResult<(Py<PyAny>, Py<PyDict>)> {
         logging::refresh_level(py);
-        let fut = ops::build(&*self.core(py)?, op, args).map_err(|e| convert::error(py, e))?;
+        let fut = ops::build(&*self.core(py)?, op, args, Format::Value)
+            .map_err(|e| convert::error(py, e))?;
         let out = runtime::block_on_interruptible(py, fut)?;
         convert::outcome(py, out)
     }
@@ -145,7 +146,8 @@ impl NativeClient {
         settle: Py<PyAny>,
     ) -> PyResult<()> {
         logging::refresh_level(py);
-        let task = ops::build(&*self.core(py)?, op, args).map_err(|e| convert::error(py, e))?;
+        let task = ops::build(&*self.core(py)?, op, args, Format::Value)
+            .map_err(|e| convert::error(py, e))?;
         runtime::handle().spawn(async move {
             let out = task.await;
             // Every Python object is used and dropped inside one attach: touching Python after
@@ -205,7 +207,8 @@ struct NativePages {
 impl NativePages {
     #[new]
     fn new(py: Python<'_>, client: &NativeClient, op: &str, args: &str) -> PyResult<Self> {
-        let pages = ops::pages(&*client.core(py)?, op, args).map_err(|e| convert::error(py, e))?;
+        let pages = ops::pages(&*client.core(py)?, op, args, Format::Value)
+            .map_err(|e| convert::error(py, e))?;
         Ok(NativePages {
             pages: Arc::new(tokio::sync::Mutex::new(pages)),
         })

@@ -17,6 +17,8 @@
 //! ```
 
 pub mod artifacts;
+#[cfg(feature = "bindings")]
+pub mod bindings;
 pub mod client;
 pub mod config;
 pub mod decimal;

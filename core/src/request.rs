@@ -114,6 +114,25 @@ impl<T: Decode> Call<T> {
         })
     }
 
+    /// The response's JSON text, checked to be JSON but not decoded: for callers that parse it
+    /// themselves (the Node binding hands it to `JSON.parse`). An empty body is `null`.
+    pub async fn send_text(self) -> Result<Response<String>> {
+        let raw = self.client.execute(self.spec).await?;
+        if raw.body.is_empty() {
+            return Ok(Response {
+                data: "null".into(),
+                meta: raw.meta,
+            });
+        }
+        decode::<serde::de::IgnoredAny>(&raw)?;
+        // serde_json has just checked that the body is UTF-8.
+        let data = String::from_utf8_lossy(&raw.body).into_owned();
+        Ok(Response {
+            data,
+            meta: raw.meta,
+        })
+    }
+
     /// Sets the `Idempotency-Key` (otherwise one is generated for every POST and DELETE).
     pub fn idempotency_key(mut self, key: impl Into<String>) -> Self {
         self.spec.idempotency_key = Some(key.into());
@@ -149,6 +168,10 @@ macro_rules! sendable {
                 self,
             ) -> $crate::error::Result<$crate::meta::Response<serde_json::Value>> {
                 self.into_call().send_json().await
+            }
+            /// The response's JSON text, checked but not decoded, with its metadata.
+            pub async fn send_text(self) -> $crate::error::Result<$crate::meta::Response<String>> {
+                self.into_call().send_text().await
             }
         }
         impl std::future::IntoFuture for $builder {

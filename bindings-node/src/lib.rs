@@ -1,0 +1,291 @@
+//! The Rust core as a Node addon. This file only converts: options and JSON arguments in, JSON
+//! text, metadata and error envelopes out. Every rule (URLs, headers, retries, errors) lives in
+//! the core; `index.js` turns envelopes into error classes and text into objects.
+
+// napi-derive registers exports only outside test builds; there, they look unused.
+#![cfg_attr(test, allow(dead_code))]
+
+mod logging;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use napi::bindgen_prelude::*;
+use napi_derive::napi;
+use ticksupply::bindings::ops::{self, Body, Format, Reply as CoreReply};
+use ticksupply::{Client, ClientOptions, ResponseMeta};
+use tokio::sync::watch;
+
+/// Rejects with the core error as a JSON envelope; `index.js` rethrows it as its class (napi
+/// cannot attach fields to an async rejection).
+fn reject(e: ticksupply::Error) -> Error {
+    Error::new(
+        Status::GenericFailure,
+        ticksupply::bindings::error_envelope(&e).to_string(),
+    )
+}
+
+fn millis(ms: f64, what: &str) -> std::result::Result<Duration, ticksupply::Error> {
+    Duration::try_from_secs_f64(ms / 1000.0)
+        .ok()
+        .filter(|d| !d.is_zero())
+        .ok_or_else(|| {
+            ticksupply::Error::Config(format!(
+                "{what} must be a positive number of milliseconds, got {ms}"
+            ))
+        })
+}
+
+#[napi(object)]
+pub struct NativeOptions {
+    pub api_key: Option<String>,
+    pub base_url: Option<String>,
+    /// Per attempt, in milliseconds.
+    pub timeout: Option<f64>,
+    pub max_retries: Option<u32>,
+    pub user_agent: Option<String>,
+}
+
+#[napi(object)]
+pub struct NativeOverrides {
+    pub api_key: Option<String>,
+    pub timeout: Option<f64>,
+    pub max_retries: Option<u32>,
+}
+
+#[napi(object)]
+pub struct RateLimit {
+    pub limit_minute: Option<i64>,
+    pub remaining_minute: Option<i64>,
+    pub reset_minute: Option<i64>,
+    pub limit_hour: Option<i64>,
+    pub remaining_hour: Option<i64>,
+    pub reset_hour: Option<i64>,
+}
+
+#[napi(object)]
+pub struct Meta {
+    pub request_id: Option<String>,
+    pub status: u32,
+    pub attempts: u32,
+    pub idempotency_key: Option<String>,
+    pub rate_limit: RateLimit,
+}
+
+/// A reply: the JSON text of the body and its metadata.
+#[napi(object)]
+pub struct Reply {
+    pub json: String,
+    /// Nanosecond fields were sent as strings; `index.js` makes them `bigint`.
+    pub nanos: bool,
+    pub meta: Meta,
+}
+
+fn opt(v: Option<u64>) -> Option<i64> {
+    v.map(|n| n.min(i64::MAX as u64) as i64)
+}
+
+fn meta(m: ResponseMeta) -> Meta {
+    let r = &m.rate_limit;
+    Meta {
+        rate_limit: RateLimit {
+            limit_minute: opt(r.limit_minute),
+            remaining_minute: opt(r.remaining_minute),
+            reset_minute: opt(r.reset_minute),
+            limit_hour: opt(r.limit_hour),
+            remaining_hour: opt(r.remaining_hour),
+            reset_hour: opt(r.reset_hour),
+        },
+        request_id: m.request_id,
+        status: u32::from(m.status),
+        attempts: m.attempts,
+        idempotency_key: m.idempotency_key,
+    }
+}
+
+fn reply((body, m): CoreReply) -> Reply {
+    let (json, nanos) = match body {
+        Body::Text { json, nanos } => (json, nanos),
+        Body::Value(v) => (v.to_string(), false),
+    };
+    Reply {
+        json,
+        nanos,
+        meta: meta(m),
+    }
+}
+
+/// Cancels the calls it is passed to; `index.js` trips it from an `AbortSignal`.
+#[napi]
+pub struct CancelHandle {
+    tx: watch::Sender<bool>,
+}
+
+#[napi]
+impl CancelHandle {
+    #[napi(constructor)]
+    #[allow(clippy::new_without_default)]
+    pub fn new() -> Self {
+        CancelHandle {
+            tx: watch::channel(false).0,
+        }
+    }
+
+    #[napi]
+    pub fn cancel(&self) {
+        self.tx.send_replace(true);
+    }
+}
+
+/// Runs `fut` unless `cancel` trips first (dropping the future stops the call, its retries and
+/// backoff at once).
+async fn cancellable<T>(
+    fut: impl std::future::Future<Output = ticksupply::Result<T>>,
+    cancel: Option<watch::Receiver<bool>>,
+) -> ticksupply::Result<T> {
+    match cancel {
+        None => fut.await,
+        Some(mut rx) => tokio::select! {
+            out = fut => out,
+            _ = rx.wait_for(|c| *c) => Err(ticksupply::Error::Canceled),
+        },
+    }
+}
+
+#[napi]
+pub struct NativeClient {
+    inner: Arc<Client>,
+}
+
+#[napi]
+impl NativeClient {
+    #[napi(constructor)]
+    pub fn new(options: NativeOptions) -> Result<Self> {
+        let build = || -> ticksupply::Result<Client> {
+            let mut b = Client::builder();
+            if let Some(k) = options.api_key {
+                b = b.api_key(k);
+            }
+            if let Some(u) = options.base_url {
+                b = b.base_url(u);
+            }
+            if let Some(t) = options.timeout {
+                b = b.timeout(millis(t, "timeout")?);
+            }
+            if let Some(n) = options.max_retries {
+                b = b.max_retries(n);
+            }
+            b.user_agent(
+                options
+                    .user_agent
+                    .unwrap_or_else(|| format!("ticksupply-node/{}", ticksupply::client::VERSION)),
+            )
+            .build()
+        };
+        let client = build().map_err(reject)?;
+        Ok(NativeClient {
+            inner: Arc::new(client),
+        })
+    }
+
+    #[napi]
+    pub fn set_api_key(&self, key: String) -> Result<()> {
+        self.inner.set_api_key(key).map_err(reject)
+    }
+
+    #[napi]
+    pub fn with_options(&self, o: NativeOverrides) -> Result<NativeClient> {
+        let options = ClientOptions {
+            api_key: o.api_key,
+            timeout: o
+                .timeout
+                .map(|t| millis(t, "timeout"))
+                .transpose()
+                .map_err(reject)?,
+            max_retries: o.max_retries,
+            total_timeout: None,
+        };
+        let client = self.inner.with_options(options).map_err(reject)?;
+        Ok(NativeClient {
+            inner: Arc::new(client),
+        })
+    }
+
+    #[napi(getter)]
+    pub fn base_url(&self) -> String {
+        self.inner.base_url().to_string()
+    }
+
+    /// The key's last four characters, for display.
+    #[napi(getter)]
+    pub fn api_key_hint(&self) -> String {
+        self.inner.api_key_hint()
+    }
+
+    /// Per-attempt timeout in milliseconds.
+    #[napi(getter)]
+    pub fn timeout(&self) -> f64 {
+        self.inner.timeout().as_secs_f64() * 1000.0
+    }
+
+    #[napi(getter)]
+    pub fn max_retries(&self) -> u32 {
+        self.inner.max_retries()
+    }
+
+    /// Runs operation `op` (Python-style name, e.g. `subscriptions.list_spans`) with
+    /// JSON-encoded `args`.
+    #[napi]
+    pub async fn call(
+        &self,
+        op: String,
+        args: String,
+        cancel: Option<&CancelHandle>,
+    ) -> Result<Reply> {
+        let rx = cancel.map(|c| c.tx.subscribe());
+        let fut = ops::build(&self.inner, &op, &args, Format::Text).map_err(reject)?;
+        cancellable(fut, rx).await.map(reply).map_err(reject)
+    }
+
+    /// The pages of list operation `op`, driven by the core's pager.
+    #[napi]
+    pub fn pages(&self, op: String, args: String) -> Result<NativePages> {
+        let pages = ops::pages(&self.inner, &op, &args, Format::Text).map_err(reject)?;
+        Ok(NativePages {
+            pages: Arc::new(tokio::sync::Mutex::new(pages)),
+        })
+    }
+}
+
+#[napi]
+pub struct NativePages {
+    pages: Arc<tokio::sync::Mutex<ops::Pages>>,
+}
+
+#[napi]
+impl NativePages {
+    /// The next page, or `null` after the last.
+    #[napi]
+    pub async fn next(&self, cancel: Option<&CancelHandle>) -> Result<Option<Reply>> {
+        let rx = cancel.map(|c| c.tx.subscribe());
+        let pages = self.pages.clone();
+        let next = async move { pages.lock().await.next().await.transpose() };
+        cancellable(next, rx)
+            .await
+            .map(|o| o.map(reply))
+            .map_err(reject)
+    }
+}
+
+/// Fields that hold nanoseconds (besides any ending in `_ns`): the core sends them quoted.
+#[napi]
+pub fn nanos_fields() -> Vec<String> {
+    ops::NANOS_FIELDS.iter().map(|s| s.to_string()).collect()
+}
+
+/// The core's version.
+#[napi]
+pub fn core_version() -> String {
+    ticksupply::client::VERSION.to_string()
+}
