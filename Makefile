@@ -107,4 +107,6 @@ bench: $(MOCK)
 	.bench/venv-ours/bin/pip install --quiet --disable-pip-version-check 'maturin>=1.9.4,<2'
 	rm -rf .bench/wheels && cd bindings-python && ../.bench/venv-ours/bin/maturin build --release --quiet --out ../.bench/wheels
 	.bench/venv-ours/bin/pip install --quiet --disable-pip-version-check --force-reinstall .bench/wheels/*.whl
+	$(MAKE) --no-print-directory bindings-node/node_modules/.ok
+	cd bindings-node && npm run build --silent >/dev/null
 	$(PYTHON) bench/run.py

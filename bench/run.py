@@ -97,6 +97,36 @@ def python_rows(base):
     return rows
 
 
+NODE_BENCH = os.path.join(ROOT, "bench", "node", "bench.js")
+
+
+def run_node(who, base, what):
+    out = sh(["node", NODE_BENCH, who, base, what, SECONDS])
+    return json.loads(out.strip().splitlines()[-1])["value"]
+
+
+def node_rows(base):
+    if not shutil.which("node"):
+        print("bench: node not found; skipping Node", file=sys.stderr)
+        return []
+    contenders = [("ours", lambda w: run_node("ours", base, w)), ("fetch", lambda w: run_node("fetch", base, w))]
+    rows = []
+    for what, label, unit, lower in [
+        ("sequential", "sequential calls", "calls/s", False),
+        ("page", "1000-item page decode", "pages/s", False),
+        ("concurrent", "50 concurrent callers", "calls/s", False),
+        ("rss", "peak RSS, 10k calls", "KiB", True),
+    ]:
+        res = alternate(contenders, what)
+        o, t = res["ours"], res["fetch"]
+        rows.append(
+            ("Node", label, unit, statistics.median(o), "fetch + res.json()", statistics.median(t), ratio(o, t, lower))
+        )
+    took = [run_node("ours", base, "require") for _ in range(ROUNDS)]
+    rows.append(("Node", "require('ticksupply')", "ms", statistics.median(took), "(fetch is built in)", None, None))
+    return rows
+
+
 def alternate(contenders, what):
     """Runs each contender ROUNDS times, interleaved; returns {name: [values]}."""
     results = {name: [] for name, _ in contenders}
@@ -142,6 +172,7 @@ def main():
                 )
             )
         rows += python_rows(base)
+        rows += node_rows(base)
         ceiling = wrk_ceiling(base)
         seq = next(r for r in rows if r[1] == "sequential calls")
         if ceiling:
@@ -162,10 +193,19 @@ def main():
     report(rows)
 
 
+NOTES_HEADING = "## Where the time goes"
+
+
+def fmt(v):
+    if v is None:
+        return "—"
+    return f"{v:,.1f}" if v < 100 else f"{v:,.0f}"
+
+
 def report(rows):
     head = "| language | benchmark | ours | against | theirs | ours/theirs |\n|---|---|---|---|---|---|\n"
     body = "".join(
-        f"| {lang} | {label} ({unit}) | {o:,.0f} | {who} | {t:,.0f} | {r:.2f}x |\n"
+        f"| {lang} | {label} ({unit}) | {fmt(o)} | {who} | {fmt(t)} | {'' if r is None else f'{r:.2f}x'} |\n"
         for lang, label, unit, o, who, t, r in rows
     )
     cpu = os.cpu_count()
@@ -176,12 +216,19 @@ def report(rows):
         "Ratios are the median of pairwise ratios over alternating runs (A B A B ...); "
         "for peak RSS, theirs/ours (higher is better for us)."
     )
-    with open(os.path.join(ROOT, "BENCHMARKS.md"), "w") as f:
+    # The profiling notes under NOTES_HEADING are written by hand; keep them.
+    path = os.path.join(ROOT, "BENCHMARKS.md")
+    kept = ""
+    if os.path.exists(path):
+        text = open(path).read()
+        if NOTES_HEADING in text:
+            kept = "\n" + text[text.index(NOTES_HEADING) :]
+    with open(path, "w") as f:
         f.write(
             f"# Benchmarks\n\nProduced by `make bench` on {time.strftime('%Y-%m-%d')} ({machine}); "
             f"{ROUNDS} rounds of {SECONDS} s per contender.\n\n{head}{body}\n{notes}\n\n"
             "Call benchmarks run against `bench/rust/static-server` (bodies captured from "
-            "ticksupply-mock, realistic headers), one client runtime thread, `max_retries(0)`.\n"
+            "ticksupply-mock, realistic headers), one client runtime thread, `max_retries(0)`.\n" + kept
         )
 
 

@@ -284,6 +284,20 @@ pub fn nanos_fields() -> Vec<String> {
     ops::NANOS_FIELDS.iter().map(|s| s.to_string()).collect()
 }
 
+#[napi_derive::module_init]
+fn init() {
+    logging::install();
+    // One worker: the client's work is I/O, and with the JavaScript thread that makes two
+    // busy threads, which is what a small machine has. More workers only add wake-up hops.
+    if let Ok(rt) = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+    {
+        napi::bindgen_prelude::create_custom_tokio_runtime(rt);
+    }
+}
+
 /// The core's version.
 #[napi]
 pub fn core_version() -> String {

@@ -80,7 +80,6 @@ pub fn set_log_sink(level: String, sink: Option<JsSink>) -> Result<()> {
     Ok(())
 }
 
-#[napi_derive::module_init]
-fn init() {
+pub fn install() {
     log_layer::install(NodeSink);
 }
