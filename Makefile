@@ -19,12 +19,14 @@ $(MOCK): $(shell find mock/src -name '*.rs') mock/Cargo.toml Cargo.toml
 
 mock: $(MOCK)
 
-demo: $(MOCK) python-dev
+demo: $(MOCK) python-dev node-dev examples/javascript/node_modules/.ok
 	cargo build --quiet --example quickstart -p ticksupply
 	@echo "== Rust"
 	scripts/with-mock --export-delay-ms 500 -- target/debug/examples/quickstart
 	@echo "== Python"
 	scripts/with-mock --export-delay-ms 500 -- $(VENV)/bin/python examples/python/quickstart.py
+	@echo "== JavaScript"
+	scripts/with-mock --export-delay-ms 500 -- node examples/javascript/quickstart.mjs
 
 test: lint test-rust test-python test-node test-examples official-clients schemathesis
 	@echo "make test: all suites passed"
@@ -63,12 +65,17 @@ node-dev: bindings-node/node_modules/.ok
 test-node: $(MOCK) node-dev
 	cd bindings-node && TICKSUPPLY_MOCK_BIN=../$(MOCK) npm test --silent
 
-# The quick starts run against the mock, so they cannot rot.
-test-examples: $(MOCK) python-dev
+examples/javascript/node_modules/.ok: examples/javascript/package-lock.json
+	cd examples/javascript && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# The quick starts run against the mock, so they cannot rot, and print the same lines in
+# every language.
+test-examples: $(MOCK) python-dev node-dev examples/javascript/node_modules/.ok
 	cargo build --quiet --example quickstart -p ticksupply
-	scripts/with-mock --export-delay-ms 200 -- target/debug/examples/quickstart >/dev/null
-	scripts/with-mock --export-delay-ms 200 -- $(VENV)/bin/python examples/python/quickstart.py >/dev/null
-	@echo "examples: rust and python quick starts ran"
+	scripts/same-output --export-delay-ms 200 -- target/debug/examples/quickstart \
+	  -- $(VENV)/bin/python examples/python/quickstart.py -- node examples/javascript/quickstart.mjs
+	@echo "examples: the quick starts print the same lines in Rust, Python and JavaScript"
 
 official-clients: official-rust official-python
 
@@ -95,7 +102,7 @@ schemathesis: $(MOCK) $(SCHEMA_VENV)/.ok
 
 clean:
 	cargo clean
-	rm -rf $(VENV) $(OFFICIAL_VENV) $(SCHEMA_VENV) bindings-node/node_modules bindings-node/*.node
+	rm -rf $(VENV) $(OFFICIAL_VENV) $(SCHEMA_VENV) bindings-node/node_modules bindings-node/*.node examples/javascript/node_modules
 
 # Benchmarks (never part of make test): see bench/run.py and BENCHMARKS.md.
 bench: $(MOCK)

@@ -29,9 +29,9 @@ async fn main() -> ticksupply::Result<()> {
         .send_with_meta()
         .await?;
     println!(
-        "instruments matching BTC: {} of {:?} (request_id: {})",
+        "instruments matching BTC: {} of {} (request_id: {})",
         page.items.len(),
-        page.total,
+        page.total.map_or("?".to_string(), |t| t.to_string()),
         rid(&page.meta)
     );
 
@@ -101,11 +101,7 @@ async fn main() -> ticksupply::Result<()> {
                 .filter_map(|f| std::fs::metadata(f).ok())
                 .map(|m| m.len())
                 .sum();
-            println!(
-                "downloaded {} files, {bytes} bytes to {}",
-                files.len(),
-                dir.display()
-            );
+            println!("downloaded {} files ({bytes} bytes)", files.len());
             std::fs::remove_dir_all(&dir).ok();
         }
         Err(e @ (Error::ExportFailed { .. } | Error::WaitTimeout { .. })) => {
@@ -115,13 +111,7 @@ async fn main() -> ticksupply::Result<()> {
     }
 
     match client.subscriptions().get("sub_does_not_exist").await {
-        Err(e @ Error::NotFound(_)) => {
-            println!(
-                "not found, as expected: {} (request_id: {})",
-                e.message(),
-                e.request_id().unwrap_or("-")
-            )
-        }
+        Err(e @ Error::NotFound(_)) => println!("not found, as expected: {e}"),
         other => println!("unexpected: {other:?}"),
     }
     client.subscriptions().delete(sub.data).await?;

@@ -3,6 +3,7 @@
 Run against the local mock: scripts/with-mock -- .venv/bin/python examples/python/quickstart.py
 """
 
+import os
 import tempfile
 from datetime import datetime, timedelta, timezone
 
@@ -36,12 +37,13 @@ try:
     done = client.exports.wait(job.id, timeout=60)
     with tempfile.TemporaryDirectory() as tmp:
         files = client.exports.download(done.id, tmp)
-        print(f"downloaded {len(files)} files")
+        size = sum(os.path.getsize(f) for f in files)
+        print(f"downloaded {len(files)} files ({size} bytes)")
 except (ExportFailedError, APITimeoutError) as e:
     print(f"export did not finish: {e}")
 
 try:
     client.subscriptions.get("sub_does_not_exist")
 except NotFoundError as e:
-    print(f"not found, as expected: {e.message} (request_id: {e.request_id})")
+    print(f"not found, as expected: {e}")
 client.subscriptions.delete(sub.id)

@@ -1,0 +1,57 @@
+// Quick start: the first calls a new user makes, each printing its request id.
+//
+// Run against the local mock: scripts/with-mock -- node examples/javascript/quickstart.mjs
+import { mkdtemp, rm, stat } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+
+import { APITimeoutError, Client, ConflictError, ExportFailedError, NotFoundError } from 'ticksupply'
+
+const client = new Client()
+
+const exchanges = await client.exchanges.list()
+console.log(`exchanges: ${exchanges.length} (request_id: ${exchanges.requestId})`)
+for (const ex of exchanges) console.log(`  ${ex.code.padEnd(15)} ${ex.display_name}`)
+
+const page = await client.exchanges.listInstruments('binance', { search: 'BTC', limit: 10 })
+console.log(`instruments matching BTC: ${page.items.length} of ${page.total} (request_id: ${page.requestId})`)
+
+const ds = await client.datastreams.list({ exchange: 'binance', instrument: 'BTCUSDT', streamType: 'trades' })
+const stream = ds.items[0]
+console.log(`datastream ${stream.datastream_id} (request_id: ${ds.requestId})`)
+
+let sub
+try {
+  sub = await client.subscriptions.create(stream.datastream_id)
+} catch (e) {
+  if (e instanceof ConflictError) {
+    console.error(`already subscribed: ${e.message}`)
+    process.exit(1)
+  }
+  throw e
+}
+console.log(`subscribed ${sub.id} (request_id: ${sub.requestId})`)
+
+const now = new Date()
+const job = await client.exports.create(stream.datastream_id, new Date(now - 3600_000), now)
+console.log(`export ${job.id} ${job.status} (request_id: ${job.requestId})`)
+try {
+  const done = await client.exports.wait(job.id, { timeout: 60_000 })
+  const dir = await mkdtemp(join(tmpdir(), 'ticksupply-'))
+  const files = await client.exports.download(done.id, dir)
+  let size = 0
+  for (const f of files) size += (await stat(f)).size
+  console.log(`downloaded ${files.length} files (${size} bytes)`)
+  await rm(dir, { recursive: true })
+} catch (e) {
+  if (!(e instanceof ExportFailedError || e instanceof APITimeoutError)) throw e
+  console.log(`export did not finish: ${e.message}`)
+}
+
+try {
+  await client.subscriptions.get('sub_does_not_exist')
+} catch (e) {
+  if (!(e instanceof NotFoundError)) throw e
+  console.log(`not found, as expected: ${e.message}`)
+}
+await client.subscriptions.delete(sub.id)
