@@ -144,11 +144,11 @@ impl NativeClient {
         loop_: Py<PyAny>,
         fut: Py<PyAny>,
         settle: Py<PyAny>,
-    ) -> PyResult<()> {
+    ) -> PyResult<NativeTask> {
         logging::refresh_level(py);
         let task = ops::build(&*self.core(py)?, op, args, Format::Value)
             .map_err(|e| convert::error(py, e))?;
-        runtime::handle().spawn(async move {
+        let join = runtime::handle().spawn(async move {
             let out = task.await;
             // Every Python object is used and dropped inside one attach: touching Python after
             // it (even a decref) can meet an interpreter that is shutting down.
@@ -167,7 +167,7 @@ impl NativeClient {
                 drop(loop_);
             });
         });
-        Ok(())
+        Ok(NativeTask(join.abort_handle()))
     }
 
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
@@ -177,6 +177,18 @@ impl NativeClient {
             c.base_url(),
             c.api_key_hint()
         ))
+    }
+}
+
+/// A call started by `call_async`; `cancel()` drops it in the core (retries and backoff
+/// included) when the asyncio task awaiting it is cancelled.
+#[pyclass(frozen, module = "ticksupply._native")]
+struct NativeTask(tokio::task::AbortHandle);
+
+#[pymethods]
+impl NativeTask {
+    fn cancel(&self) {
+        self.0.abort();
     }
 }
 
@@ -192,6 +204,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     logging::refresh_level(m.py());
     m.add_class::<NativeClient>()?;
     m.add_class::<NativePages>()?;
+    m.add_class::<NativeTask>()?;
     m.add_function(wrap_pyfunction!(_shutdown, m)?)?;
     m.add("CORE_VERSION", ticksupply::client::VERSION)?;
     Ok(())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import threading
 import urllib.request
 import uuid
 from pathlib import Path
@@ -93,3 +94,79 @@ def _no_env_key(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 os.environ.setdefault("PYTHONUNBUFFERED", "1")
+
+
+class RawServer:
+    """A raw HTTP/1.1 server on a thread: records each request's head bytes and answers with
+    `respond(n, head)` (the whole response as bytes)."""
+
+    def __init__(self, respond) -> None:
+        import socket
+
+        self.respond = respond
+        self.requests: list[tuple[float, bytes]] = []
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.base_url = f"http://127.0.0.1:{self.sock.getsockname()[1]}/v1"
+        self._stop = False
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        self.sock.settimeout(0.2)
+        while not self._stop:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                continue
+            threading.Thread(target=self._handle, args=(conn,), daemon=True).start()
+
+    def _handle(self, conn) -> None:
+        import time
+
+        buf = b""
+        with conn:
+            conn.settimeout(10)
+            while not self._stop:
+                try:
+                    data = conn.recv(65536)
+                except OSError:
+                    return
+                if not data:
+                    return
+                buf += data
+                while b"\r\n\r\n" in buf:
+                    head, _, buf = buf.partition(b"\r\n\r\n")
+                    length = 0
+                    for line in head.split(b"\r\n")[1:]:
+                        name, _, value = line.partition(b":")
+                        if name.strip().lower() == b"content-length":
+                            length = int(value)
+                    while len(buf) < length:
+                        buf += conn.recv(65536)
+                    buf = buf[length:]
+                    self.requests.append((time.monotonic(), head + b"\r\n\r\n"))
+                    conn.sendall(self.respond(len(self.requests), head))
+
+    def close(self) -> None:
+        self._stop = True
+        self.sock.close()
+
+
+def http_response(status: int, body: str, **headers: str) -> bytes:
+    lines = [f"HTTP/1.1 {status} X", f"Content-Length: {len(body.encode())}"]
+    lines += [f"{k.replace('_', '-')}: {v}" for k, v in headers.items()]
+    return ("\r\n".join(lines) + "\r\n\r\n" + body).encode()
+
+
+@pytest.fixture
+def raw_server():
+    servers: list[RawServer] = []
+
+    def make(respond) -> RawServer:
+        s = RawServer(respond)
+        servers.append(s)
+        return s
+
+    yield make
+    for s in servers:
+        s.close()

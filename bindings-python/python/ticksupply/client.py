@@ -55,8 +55,12 @@ class _Async:
     async def call(self, op: str, args: dict[str, Any], wrap: Callable[[Any, Any], Any]) -> Any:
         loop = asyncio.get_running_loop()
         fut = loop.create_future()
-        self.native.call_async(op, _encode(args), loop, fut, _settle)
-        data, meta = await fut
+        task = self.native.call_async(op, _encode(args), loop, fut, _settle)
+        try:
+            data, meta = await fut
+        except asyncio.CancelledError:
+            task.cancel()  # stop the request, its retries and backoff in the core too
+            raise
         return wrap(data, meta)
 
     async def items(self, op: str, args: dict[str, Any]) -> AsyncIterator[Any]:
