@@ -221,6 +221,8 @@ export interface DownloadOptions extends CallOptions {
   overwrite?: boolean
   /** Artifacts fetched at once. */
   concurrency?: number
+  /** Byte counts over all artifacts, at most every 100 ms and once at the end. */
+  onProgress?: (doneBytes: number, totalBytes: number) => void
 }
 export declare class Exports {
   list(opts?: PageOptions): Promise<Result<Page<ExportJob>>>
@@ -235,6 +237,8 @@ export declare class Exports {
   wait(id: string, opts?: WaitOptions): Promise<ExportJob>
   /** Streams every artifact into `destDir` (never sending the API key); resolves to the paths. */
   download(id: string, destDir: string, opts?: DownloadOptions): Promise<string[]>
+  /** Every row of a succeeded export, keyed by the CSV header, parsed in the core (no file). */
+  rows(id: string, opts?: CallOptions): AsyncIterable<Record<string, string>>
 }
 export declare class ExportSchemas {
   list(opts?: CallOptions): Promise<Result<ExportSchema[]>>

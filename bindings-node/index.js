@@ -204,20 +204,26 @@ function run(client, op, args, signal) {
   return cancellable(signal, (h) => n.call(op, JSON.stringify(args), h)).then(decode)
 }
 
-/** The items of every page of a list, fetched one page at a time by the core's pager. */
-async function* listItems(client, op, args, signal) {
-  let pages
+/**
+ * What `itemsOf` takes from each batch of a native stream (pages of a list, batches of export
+ * rows), fetched one batch at a time.
+ */
+async function* streamItems(client, op, args, signal, itemsOf) {
+  let batches
   try {
-    pages = client[NATIVE].pages(op, JSON.stringify(args))
+    batches = client[NATIVE].pages(op, JSON.stringify(args))
   } catch (e) {
     throw toError(e)
   }
   for (;;) {
-    const reply = await cancellable(signal, (h) => pages.next(h))
+    const reply = await cancellable(signal, (h) => batches.next(h))
     if (reply === null) return
-    yield* decode(reply).items
+    yield* itemsOf(reply)
   }
 }
+
+const pageItems = (reply) => decode(reply).items
+const rowBatch = (reply) => JSON.parse(reply.json)
 
 // ---------------------------------------------------------------------------------------------
 // Resources
@@ -230,7 +236,7 @@ class Resource {
     return run(this._client, op, args, signal)
   }
   _items(op, args, signal) {
-    return listItems(this._client, op, args, signal)
+    return streamItems(this._client, op, args, signal, pageItems)
   }
   [inspect.custom]() {
     return `${this.constructor.name} {}`
@@ -352,10 +358,26 @@ class Exports extends Resource {
     }
     return this._call('exports.wait', args, opts.signal)
   }
-  /** Downloads every artifact into `destDir`; resolves to the file paths. */
+  /**
+   * Downloads every artifact into `destDir`; resolves to the file paths. `onProgress(done,
+   * total)` gets byte counts as they arrive.
+   */
   download(id, destDir, opts = {}) {
     const args = { id, dest_dir: String(destDir), overwrite: opts.overwrite ?? false, concurrency: opts.concurrency }
-    return this._call('exports.download', args, opts.signal)
+    const onProgress = opts.onProgress
+    if (onProgress === undefined || onProgress === null) return this._call('exports.download', args, opts.signal)
+    if (typeof onProgress !== 'function') {
+      return Promise.reject(configError('onProgress must be a function (doneBytes, totalBytes) => void'))
+    }
+    const n = this._client[NATIVE]
+    return cancellable(opts.signal, (h) => n.download(JSON.stringify(args), onProgress, h)).then(decode)
+  }
+  /**
+   * Every row of a succeeded export as an object keyed by the CSV header, parsed in the core
+   * from the gzip artifacts without writing a file.
+   */
+  rows(id, opts = {}) {
+    return streamItems(this._client, 'exports.rows', { id }, opts.signal, rowBatch)
   }
 }
 

@@ -30,6 +30,11 @@ export declare class NativeClient {
    * JSON-encoded `args`.
    */
   call(op: string, args: string, cancel?: CancelHandle | undefined | null): Promise<Reply>
+  /**
+   * `exports.download`, reporting `progress(doneBytes, totalBytes)` as bytes arrive (at most
+   * every 100 ms, and once at the end).
+   */
+  download(args: string, progress: (done: number, total: number) => void, cancel?: CancelHandle | null): Promise<Reply>
   /** The pages of list operation `op`, driven by the core's pager. */
   pages(op: string, args: string): NativePages
 }

@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use futures_util::StreamExt;
 use napi::bindgen_prelude::*;
+use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi_derive::napi;
 use ticksupply::bindings::ops::{self, Body, Format, Reply as CoreReply};
 use ticksupply::{Client, ClientOptions, ResponseMeta};
@@ -153,6 +154,16 @@ async fn cancellable<T>(
     }
 }
 
+/// Weak: a progress callback never keeps the process alive by itself.
+type ProgressFn = ThreadsafeFunction<
+    FnArgs<(f64, f64)>,
+    Unknown<'static>,
+    FnArgs<(f64, f64)>,
+    Status,
+    false,
+    true,
+>;
+
 #[napi]
 pub struct NativeClient {
     inner: Arc<Client>,
@@ -245,6 +256,29 @@ impl NativeClient {
     ) -> Result<Reply> {
         let rx = cancel.map(|c| c.tx.subscribe());
         let fut = ops::build(&self.inner, &op, &args, Format::Text).map_err(reject)?;
+        cancellable(fut, rx).await.map(reply).map_err(reject)
+    }
+
+    /// `exports.download`, reporting `progress(doneBytes, totalBytes)` as bytes arrive (at most
+    /// every 100 ms, and once at the end).
+    #[napi(
+        ts_args_type = "args: string, progress: (done: number, total: number) => void, cancel?: CancelHandle | null"
+    )]
+    pub async fn download(
+        &self,
+        args: String,
+        progress: ProgressFn,
+        cancel: Option<&CancelHandle>,
+    ) -> Result<Reply> {
+        let rx = cancel.map(|c| c.tx.subscribe());
+        let report = move |done: u64, total: u64| {
+            progress.call(
+                (done as f64, total as f64).into(),
+                ThreadsafeFunctionCallMode::NonBlocking,
+            );
+        };
+        let fut = ops::download_with_progress(&self.inner, &args, Format::Text, Arc::new(report))
+            .map_err(reject)?;
         cancellable(fut, rx).await.map(reply).map_err(reject)
     }
 

@@ -110,3 +110,35 @@ test('failed and canceled exports reject with the job; a slow one times out with
   assert.ok(e3 instanceof ts.APITimeoutError, inspect(e3))
   assert.equal(e3.jobId, slow.job.id)
 })
+
+test('progress reports grow to the total; rows are parsed in the core, header-keyed', async () => {
+  const { c, job } = await exportFor(mock)
+  await c.exports.wait(job.id, { timeout: 10000, pollInterval: 50 })
+  const seen = []
+  const paths = await c.exports.download(job.id, tmp(), { onProgress: (done, total) => seen.push([done, total]) })
+  const files = await expectedBytes(c, job.id)
+  await new Promise((r) => setImmediate(r))
+  const total = paths.reduce((n, p) => n + fs.statSync(p).size, 0)
+  assert.ok(seen.length > 0)
+  assert.deepEqual(seen.at(-1), [total, total])
+  assert.ok(seen.every(([d], i) => i === 0 || d >= seen[i - 1][0]))
+  await assert.rejects(() => c.exports.download(job.id, tmp(), { onProgress: 5 }), ts.ConfigurationError)
+
+  const rows = []
+  for await (const row of c.exports.rows(job.id)) rows.push(row)
+  const zlib = require('node:zlib')
+  let lines = 0
+  let first = null
+  for (const name of Object.keys(files)) {
+    const dl = await c.exports.getDownload(job.id)
+    const a = dl.artifacts.find((x) => x.filename === name)
+    const text = zlib.gunzipSync(Buffer.from(await (await fetch(a.url)).arrayBuffer())).toString()
+    const all = text.trimEnd().split('\n')
+    lines += all.length - 1
+    first ??= all[1]
+  }
+  assert.equal(rows.length, lines)
+  assert.deepEqual(Object.keys(rows[0]), ['collection_timestamp_ns', 'data'])
+  assert.ok(first.startsWith(rows[0].collection_timestamp_ns + ','))
+  assert.equal(typeof JSON.parse(rows[0].data), 'object', 'CSV quoting undone')
+})

@@ -41,6 +41,34 @@ impl NativeClient {
     }
 }
 
+impl NativeClient {
+    /// The core call for `op`; `exports.download` reports to `progress(done, total)` if given.
+    fn start(
+        &self,
+        py: Python<'_>,
+        op: &str,
+        args: &str,
+        progress: Option<Py<PyAny>>,
+    ) -> PyResult<ops::Pending> {
+        let core = self.core(py)?;
+        let out = match progress {
+            Some(f) if op == "exports.download" => {
+                let report = move |done: u64, total: u64| {
+                    // Never from a thread the interpreter is tearing down.
+                    let _ = Python::try_attach(|py| {
+                        if let Err(e) = f.call1(py, (done, total)) {
+                            e.write_unraisable(py, None);
+                        }
+                    });
+                };
+                ops::download_with_progress(&core, args, Format::Value, Arc::new(report))
+            }
+            _ => ops::build(&core, op, args, Format::Value),
+        };
+        out.map_err(|e| convert::error(py, e))
+    }
+}
+
 fn duration(secs: f64) -> PyResult<std::time::Duration> {
     std::time::Duration::try_from_secs_f64(secs).map_err(|_| {
         pyo3::exceptions::PyValueError::new_err("timeout must be a positive number of seconds")
@@ -126,16 +154,24 @@ impl NativeClient {
 
     /// Runs operation `op` with JSON-encoded `args`, blocking without the GIL (Ctrl-C
     /// interrupts); returns `(data, meta)`.
-    fn call(&self, py: Python<'_>, op: &str, args: &str) -> PyResult<(Py<PyAny>, Py<PyDict>)> {
+    #[pyo3(signature = (op, args, progress=None))]
+    fn call(
+        &self,
+        py: Python<'_>,
+        op: &str,
+        args: &str,
+        progress: Option<Py<PyAny>>,
+    ) -> PyResult<(Py<PyAny>, Py<PyDict>)> {
         logging::refresh_level(py);
-        let fut = ops::build(&*self.core(py)?, op, args, Format::Value)
-            .map_err(|e| convert::error(py, e))?;
+        let fut = self.start(py, op, args, progress)?;
         let out = runtime::block_on_interruptible(py, fut)?;
         convert::outcome(py, out)
     }
 
     /// Starts operation `op` on the core's runtime and settles the asyncio future `fut` of
     /// `loop_` through `settle(fut, ok, value)` when it ends.
+    #[allow(clippy::too_many_arguments)]
+    #[pyo3(signature = (op, args, loop_, fut, settle, progress=None))]
     fn call_async(
         &self,
         py: Python<'_>,
@@ -144,10 +180,10 @@ impl NativeClient {
         loop_: Py<PyAny>,
         fut: Py<PyAny>,
         settle: Py<PyAny>,
+        progress: Option<Py<PyAny>>,
     ) -> PyResult<NativeTask> {
         logging::refresh_level(py);
-        let task = ops::build(&*self.core(py)?, op, args, Format::Value)
-            .map_err(|e| convert::error(py, e))?;
+        let task = self.start(py, op, args, progress)?;
         let join = runtime::handle().spawn(async move {
             let out = task.await;
             // Every Python object is used and dropped inside one attach: touching Python after

@@ -551,51 +551,63 @@ async fn feed(
 /// Rows of every artifact of a succeeded export, parsed in a blocking task (gzip + CSV), in
 /// artifact order.
 pub fn rows(client: Client, export_id: String) -> impl Stream<Item = Result<Row>> + Send + 'static {
-    let (out_tx, out_rx) = tokio::sync::mpsc::channel::<Result<Row>>(1024);
-    tokio::spawn(async move {
-        let listing = match client.exports().get_download(&export_id).await {
-            Ok(l) => l,
-            Err(e) => {
-                let _ = out_tx.send(Err(e)).await;
-                return;
-            }
-        };
-        let urls = Arc::new(Urls {
-            client: client.clone(),
-            export_id: export_id.clone(),
-            by_artifact: tokio::sync::Mutex::new(
-                listing
-                    .artifacts
-                    .iter()
-                    .map(|a| (a.id.clone(), a.url.clone()))
-                    .collect(),
-            ),
-        });
-        for a in listing.artifacts {
-            let (tx, rx) = tokio::sync::mpsc::channel(16);
-            let name = a.filename.clone();
-            tokio::spawn(feed(client.clone(), urls.clone(), a, tx));
-            let out = out_tx.clone();
-            let parsed = tokio::task::spawn_blocking(move || {
-                parse(
-                    ChannelReader {
-                        rx,
-                        cur: Bytes::new(),
-                    },
-                    &name,
-                    &out,
-                )
-            })
-            .await;
-            if !matches!(parsed, Ok(true)) {
-                return;
-            }
+    // Started on first poll, so the stream can be made outside a runtime (a binding builds it
+    // on its caller's thread).
+    futures_util::stream::once(async move {
+        let (out_tx, out_rx) = tokio::sync::mpsc::channel::<Result<Row>>(1024);
+        tokio::spawn(produce_rows(client, export_id, out_tx));
+        futures_util::stream::unfold(
+            out_rx,
+            |mut rx| async move { rx.recv().await.map(|r| (r, rx)) },
+        )
+    })
+    .flatten()
+}
+
+/// Lists the artifacts and parses each in turn, sending rows to `out_tx`.
+async fn produce_rows(
+    client: Client,
+    export_id: String,
+    out_tx: tokio::sync::mpsc::Sender<Result<Row>>,
+) {
+    let listing = match client.exports().get_download(&export_id).await {
+        Ok(l) => l,
+        Err(e) => {
+            let _ = out_tx.send(Err(e)).await;
+            return;
         }
+    };
+    let urls = Arc::new(Urls {
+        client: client.clone(),
+        export_id: export_id.clone(),
+        by_artifact: tokio::sync::Mutex::new(
+            listing
+                .artifacts
+                .iter()
+                .map(|a| (a.id.clone(), a.url.clone()))
+                .collect(),
+        ),
     });
-    futures_util::stream::unfold(
-        out_rx,
-        |mut rx| async move { rx.recv().await.map(|r| (r, rx)) },
-    )
+    for a in listing.artifacts {
+        let (tx, rx) = tokio::sync::mpsc::channel(16);
+        let name = a.filename.clone();
+        tokio::spawn(feed(client.clone(), urls.clone(), a, tx));
+        let out = out_tx.clone();
+        let parsed = tokio::task::spawn_blocking(move || {
+            parse(
+                ChannelReader {
+                    rx,
+                    cur: Bytes::new(),
+                },
+                &name,
+                &out,
+            )
+        })
+        .await;
+        if !matches!(parsed, Ok(true)) {
+            return;
+        }
+    }
 }
 
 /// Parses one artifact into rows; false when parsing stopped (error sent, or reader gone).

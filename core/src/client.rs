@@ -25,7 +25,8 @@ pub struct Client {
 pub(crate) struct Inner {
     pub http: reqwest::Client,
     pub base_url: String,
-    pub key: ArcSwap<ApiKey>,
+    /// Shared with `with_fresh_pool` copies, so a rotation reaches them too.
+    pub key: Arc<ArcSwap<ApiKey>>,
     pub timeout: Duration,
     pub total_timeout: Duration,
     pub max_retries: u32,
@@ -83,7 +84,7 @@ impl Client {
             inner: Arc::new(Inner {
                 http: self.inner.http.clone(),
                 base_url: self.inner.base_url.clone(),
-                key: ArcSwap::from_pointee(key),
+                key: Arc::new(ArcSwap::from_pointee(key)),
                 timeout,
                 total_timeout: options
                     .total_timeout
@@ -96,8 +97,9 @@ impl Client {
         })
     }
 
-    /// The same client with a connection pool of its own. Needed after `fork()`: pooled
-    /// connections are driven by the parent's runtime, which the child does not have.
+    /// The same client (the same key: a rotation reaches both) with a connection pool of its
+    /// own. Needed after `fork()`, where pooled connections belong to the parent's runtime,
+    /// and by callers that drive each thread's requests on that thread's own runtime.
     pub fn with_fresh_pool(&self) -> Result<Client> {
         let inner = &self.inner;
         let http = if inner.own_http {
@@ -109,7 +111,7 @@ impl Client {
             inner: Arc::new(Inner {
                 http,
                 base_url: inner.base_url.clone(),
-                key: ArcSwap::from_pointee((**inner.key.load()).clone()),
+                key: inner.key.clone(),
                 timeout: inner.timeout,
                 total_timeout: inner.total_timeout,
                 max_retries: inner.max_retries,
@@ -263,7 +265,7 @@ impl ClientBuilder {
             inner: Arc::new(Inner {
                 http,
                 base_url,
-                key: ArcSwap::from_pointee(key),
+                key: Arc::new(ArcSwap::from_pointee(key)),
                 timeout,
                 total_timeout: self
                     .total_timeout

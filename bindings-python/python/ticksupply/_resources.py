@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import builtins
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 
 from ticksupply import _models as m
@@ -27,6 +28,38 @@ def _time(v: Any) -> Any:
 
 def _content(columns: Any, unfold: Any, derive: Any) -> dict[str, Any]:
     return {"columns": columns, "unfold": unfold, "derive": derive}
+
+
+def _paths(data: Any, meta: Any) -> list[Path]:
+    return [Path(p) for p in data]
+
+
+def _progress(progress: Any) -> tuple[Any, Any]:
+    """The callback to hand the core, and what closes it after the download (a tqdm bar)."""
+    if progress is None or progress is False:
+        return None, None
+    if callable(progress):
+        return progress, None
+    if progress is True:
+        try:
+            from tqdm import tqdm
+        except ImportError:
+            return None, None
+        bar = tqdm(unit="B", unit_scale=True, unit_divisor=1024, desc="download")
+
+        def report(done: int, total: int) -> None:
+            bar.total = total
+            bar.update(done - bar.n)
+
+        return report, bar.close
+    raise TypeError("progress must be a callable (done_bytes, total_bytes), True or None")
+
+
+async def _closing_after(awaitable: Any, close: Any) -> Any:
+    try:
+        return await awaitable
+    finally:
+        close()
 
 
 class _Resource:
@@ -241,13 +274,33 @@ class ExportsResource(_Resource):
         return self._r.call("exports.wait", dict(id=export_id, timeout=timeout, poll_interval=poll_interval), m.model)
 
     def download(
-        self, export_id: str, dest_dir: Any, *, overwrite: bool = False, concurrency: int | None = None
+        self,
+        export_id: str,
+        dest_dir: Any,
+        progress: Any = None,
+        *,
+        overwrite: bool = False,
+        concurrency: int | None = None,
     ) -> Any:
-        return self._r.call(
-            "exports.download",
-            dict(id=export_id, dest_dir=str(dest_dir), overwrite=overwrite, concurrency=concurrency),
-            lambda d, _: d,
-        )
+        """Streams every artifact into ``dest_dir``; returns their paths.
+
+        ``progress``: a callable ``(done_bytes, total_bytes)``, or ``True`` for a tqdm bar when
+        tqdm is installed.
+        """
+        report, close = _progress(progress)
+        args = dict(id=export_id, dest_dir=str(dest_dir), overwrite=overwrite, concurrency=concurrency)
+        result = self._r.call("exports.download", args, _paths, report)
+        if close is None:
+            return result
+        if hasattr(result, "__await__"):
+            return _closing_after(result, close)
+        close()
+        return result
+
+    def iter_rows(self, export_id: str) -> Any:
+        """Every row of a succeeded export as a dict keyed by the CSV header, parsed in the core
+        from the gzip artifacts without writing a file (an async iterator on ``AsyncClient``)."""
+        return self._r.rows("exports.rows", dict(id=export_id))
 
 
 class ExportSchemasResource(_Resource):

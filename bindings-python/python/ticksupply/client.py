@@ -38,8 +38,8 @@ class _Blocking:
     def __init__(self, native: _native.NativeClient) -> None:
         self.native = native
 
-    def call(self, op: str, args: dict[str, Any], wrap: Callable[[Any, Any], Any]) -> Any:
-        data, meta = self.native.call(op, _encode(args))
+    def call(self, op: str, args: dict[str, Any], wrap: Callable[[Any, Any], Any], progress: Any = None) -> Any:
+        data, meta = self.native.call(op, _encode(args), progress)
         return wrap(data, meta)
 
     def items(self, op: str, args: dict[str, Any]) -> Iterator[Any]:
@@ -47,15 +47,20 @@ class _Blocking:
         while (page := pages.next_page()) is not None:
             yield from m.page(*page).items
 
+    def rows(self, op: str, args: dict[str, Any]) -> Iterator[dict[str, str]]:
+        batches = _native.NativePages(self.native, op, _encode(args))
+        while (batch := batches.next_page()) is not None:
+            yield from batch[0]
+
 
 class _Async:
     def __init__(self, native: _native.NativeClient) -> None:
         self.native = native
 
-    async def call(self, op: str, args: dict[str, Any], wrap: Callable[[Any, Any], Any]) -> Any:
+    async def call(self, op: str, args: dict[str, Any], wrap: Callable[[Any, Any], Any], progress: Any = None) -> Any:
         loop = asyncio.get_running_loop()
         fut = loop.create_future()
-        task = self.native.call_async(op, _encode(args), loop, fut, _settle)
+        task = self.native.call_async(op, _encode(args), loop, fut, _settle, progress)
         try:
             data, meta = await fut
         except asyncio.CancelledError:
@@ -74,6 +79,18 @@ class _Async:
                 return
             for item in m.page(*page).items:
                 yield item
+
+    async def rows(self, op: str, args: dict[str, Any]) -> AsyncIterator[dict[str, str]]:
+        batches = _native.NativePages(self.native, op, _encode(args))
+        loop = asyncio.get_running_loop()
+        while True:
+            fut = loop.create_future()
+            batches.next_page_async(loop, fut, _settle)
+            batch = await fut
+            if batch is None:
+                return
+            for row in batch[0]:
+                yield row
 
 
 class _Base:

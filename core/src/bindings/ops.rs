@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use serde_json::{Map, Value};
 
+use crate::artifacts::Progress;
 use crate::resources::catalog::{ListExchangeDatastreamsRequest, ListInstrumentsRequest};
 use crate::resources::datastreams::ListDatastreamsRequest;
 use crate::resources::export_schemas::{SchemaContent, StreamCategory};
@@ -120,8 +121,57 @@ pub fn pages(c: &Client, op: &str, args: &str, format: Format) -> Result<Pages> 
                 .pages()
                 .map(move |r| page_body(format, r)),
         ),
+        "exports.rows" => row_batches(c, a.req("id")?, format),
         other => return Err(bad(format!("{other:?} is not a list operation"))),
     })
+}
+
+/// Rows per batch handed to a binding: one crossing per batch, not per row.
+const ROW_BATCH: usize = 1024;
+
+/// The rows of an export as batches (arrays of header-keyed objects). A failure ends the
+/// stream after the rows read before it, so nothing read is lost.
+fn row_batches(c: &Client, id: String, format: Format) -> Pages {
+    use futures_util::StreamExt;
+    let batches = c
+        .exports()
+        .rows(id)
+        .ready_chunks(ROW_BATCH)
+        .flat_map(move |chunk| {
+            let mut out = Vec::with_capacity(2);
+            let mut rows = Vec::with_capacity(chunk.len());
+            let mut failed = None;
+            for r in chunk {
+                match r {
+                    Ok(row) => rows.push(Value::Object(
+                        row.iter()
+                            .map(|(k, v)| (k.to_string(), Value::String(v.to_string())))
+                            .collect(),
+                    )),
+                    Err(e) => {
+                        failed = Some(e);
+                        break;
+                    }
+                }
+            }
+            if !rows.is_empty() {
+                let json = Value::Array(rows);
+                let body = match format {
+                    Format::Value => Body::Value(json),
+                    // CSV cells are strings: nothing to quote.
+                    Format::Text => Body::Text {
+                        json: json.to_string(),
+                        nanos: false,
+                    },
+                };
+                out.push(Ok((body, ResponseMeta::default())));
+            }
+            if let Some(e) = failed {
+                out.push(Err(e));
+            }
+            futures_util::stream::iter(out)
+        });
+    Box::pin(batches)
 }
 
 fn parse(args: &str) -> Result<Args> {
@@ -299,6 +349,57 @@ macro_rules! paged {
     }};
 }
 
+/// `exports.download` with a progress callback, called at most every [`PROGRESS_EVERY`] and
+/// once at the end (a binding's callback costs a thread hop, so not for every chunk).
+pub fn download_with_progress(
+    c: &Client,
+    args: &str,
+    format: Format,
+    progress: Progress,
+) -> Result<Pending> {
+    download(c, &parse(args)?, format, Some(progress))
+}
+
+pub const PROGRESS_EVERY: Duration = Duration::from_millis(100);
+
+fn throttled(progress: Progress) -> impl Fn(u64, u64) + Send + Sync + 'static {
+    let last = std::sync::Mutex::new(None::<std::time::Instant>);
+    move |done, total| {
+        let now = std::time::Instant::now();
+        let mut last = last.lock().unwrap_or_else(|p| p.into_inner());
+        if done >= total || last.is_none_or(|t| now.duration_since(t) >= PROGRESS_EVERY) {
+            *last = Some(now);
+            drop(last);
+            progress(done, total);
+        }
+    }
+}
+
+fn download(c: &Client, a: &Args, format: Format, progress: Option<Progress>) -> Result<Pending> {
+    let mut r = c
+        .exports()
+        .download(a.req("id")?, a.req("dest_dir")?)
+        .overwrite(
+            a.0.get("overwrite")
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
+        );
+    if let Some(n) = a.int("concurrency")? {
+        r = r.concurrency(usize::try_from(n.max(1)).unwrap_or(1));
+    }
+    if let Some(p) = progress {
+        r = r.on_progress(throttled(p));
+    }
+    Ok(Box::pin(async move {
+        let paths = r.send().await?;
+        let paths: Vec<Value> = paths
+            .iter()
+            .map(|p| Value::String(p.display().to_string()))
+            .collect();
+        Ok((body(format, Value::Array(paths)), ResponseMeta::default()))
+    }))
+}
+
 /// The call for operation `op` with JSON-encoded `args`, not yet started.
 pub fn build(c: &Client, op: &str, args: &str, format: Format) -> Result<Pending> {
     let a = parse(args)?;
@@ -371,25 +472,7 @@ pub fn build(c: &Client, op: &str, args: &str, format: Format) -> Result<Pending
                 ))
             })
         }
-        "exports.download" => {
-            let r = c.exports().download(id()?, a.req("dest_dir")?).overwrite(
-                a.0.get("overwrite")
-                    .and_then(Value::as_bool)
-                    .unwrap_or(false),
-            );
-            let r = match a.int("concurrency")? {
-                Some(n) => r.concurrency(n.max(1) as usize),
-                None => r,
-            };
-            Box::pin(async move {
-                let paths = r.send().await?;
-                let paths: Vec<Value> = paths
-                    .iter()
-                    .map(|p| Value::String(p.display().to_string()))
-                    .collect();
-                Ok((body(format, Value::Array(paths)), ResponseMeta::default()))
-            })
-        }
+        "exports.download" => download(c, &a, format, None)?,
         "export_schemas.list" => plain!(c.export_schemas().list()),
         "export_schemas.get" => plain!(c.export_schemas().get(&id()?)),
         "export_schemas.create" => {
