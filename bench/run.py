@@ -22,6 +22,7 @@ ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
 SECONDS = os.environ.get("BENCH_SECONDS", "2")
 RUST_BIN = os.path.join(ROOT, "bench", "rust", "target", "release")
 MOCK = os.path.join(ROOT, "target", "release", "ticksupply-mock")
+PYTHON = sys.executable
 
 
 def sh(cmd, **kw):
@@ -127,6 +128,117 @@ def node_rows(base):
     return rows
 
 
+ARTIFACT_BYTES = int(os.environ.get("BENCH_ARTIFACT_BYTES", str(512 * 2**20)))
+EXPORT_KEY = "ts_bench_key_0001"
+
+
+def api(base, method, path, body=None):
+    data = None if body is None else json.dumps(body).encode()
+    req = urllib.request.Request(base + path, data=data, method=method)
+    req.add_header("X-Api-Key", EXPORT_KEY)
+    req.add_header("Content-Type", "application/json")
+    with urllib.request.urlopen(req) as r:
+        raw = r.read()
+    return json.loads(raw) if raw else None
+
+
+def ready_export(base):
+    api(base, "POST", "/subscriptions", {"datastream_id": 1})
+    job = api(
+        base,
+        "POST",
+        "/exports",
+        {"datastream_id": 1, "start_time": "2024-01-01T00:00:00Z", "end_time": "2024-01-01T01:00:00Z"},
+    )
+    while api(base, "GET", f"/exports/{job['id']}")["status"] != "succeeded":
+        time.sleep(0.05)
+    return job["id"]
+
+
+def download_once(cmd):
+    dest = tempfile.mkdtemp(dir=os.environ.get("BENCH_DOWNLOAD_DIR"))
+    try:
+        out = sh([c.replace("{dest}", dest) for c in cmd])
+        return json.loads(out.strip().splitlines()[-1])
+    finally:
+        shutil.rmtree(dest, ignore_errors=True)
+
+
+def export_rows():
+    """Artifact download: MiB/s and peak RSS of our clients next to curl on the same URL."""
+    mock, base = start(
+        [MOCK, "--port", "0", "--key", f"bench={EXPORT_KEY}", "--artifact-size", str(ARTIFACT_BYTES)],
+        "ticksupply-mock listening on ",
+    )
+    try:
+        export_id = ready_export(base)
+        helper = os.path.join(ROOT, "bench", "exports", "download.py")
+
+        def curl():
+            url = api(base, "GET", f"/exports/{export_id}/download")["artifacts"][0]["url"]
+            return [PYTHON, helper, "command", "{dest}", "--", "curl", "-sS", "-o", "{dest}/artifact", url]
+
+        contenders = {
+            "curl": curl,
+            "ours-python": lambda: [PY_OURS, helper, "ours-python", base, EXPORT_KEY, export_id, "{dest}"],
+        }
+        if shutil.which("node"):
+            node = os.path.join(ROOT, "bench", "exports", "download.mjs")
+            contenders["ours-node"] = lambda: [
+                PYTHON,
+                helper,
+                "command",
+                "{dest}",
+                "--",
+                "node",
+                node,
+                base,
+                EXPORT_KEY,
+                export_id,
+                "{dest}",
+            ]
+        results = {name: [] for name in contenders}
+        for r in range(ROUNDS):
+            names = list(contenders) if r % 2 == 0 else list(reversed(contenders))
+            for name in names:
+                results[name].append(download_once(contenders[name]()))
+    finally:
+        mock.kill()
+    mib = ARTIFACT_BYTES // 2**20
+    rows = []
+    curl_speed = [x["mib_s"] for x in results["curl"]]
+    curl_rss = [x["rss_kib"] for x in results["curl"]]
+    for name, lang in [("ours-python", "Python"), ("ours-node", "Node")]:
+        if name not in results:
+            continue
+        speed = [x["mib_s"] for x in results[name]]
+        rss = [x["rss_kib"] for x in results[name]]
+        label = f"export download, {mib} MiB"
+        rows.append(
+            (
+                lang,
+                label,
+                "MiB/s",
+                statistics.median(speed),
+                "curl",
+                statistics.median(curl_speed),
+                ratio(speed, curl_speed),
+            )
+        )
+        rows.append(
+            (
+                lang,
+                f"{label}, peak RSS",
+                "KiB",
+                statistics.median(rss),
+                "curl",
+                statistics.median(curl_rss),
+                ratio(rss, curl_rss, True),
+            )
+        )
+    return rows
+
+
 def alternate(contenders, what):
     """Runs each contender ROUNDS times, interleaved; returns {name: [values]}."""
     results = {name: [] for name, _ in contenders}
@@ -173,6 +285,8 @@ def main():
             )
         rows += python_rows(base)
         rows += node_rows(base)
+        if os.environ.get("BENCH_EXPORTS", "1") != "0":
+            rows += export_rows()
         ceiling = wrk_ceiling(base)
         seq = next(r for r in rows if r[1] == "sequential calls")
         if ceiling:
