@@ -27,6 +27,8 @@ demo: $(MOCK) python-dev node-dev examples/javascript/node_modules/.ok
 	scripts/with-mock --export-delay-ms 500 -- $(VENV)/bin/python examples/python/quickstart.py
 	@echo "== JavaScript"
 	scripts/with-mock --export-delay-ms 500 -- node examples/javascript/quickstart.mjs
+	@echo "== curl"
+	scripts/with-mock --export-delay-ms 500 -- bash examples/curl/quickstart.sh
 
 test: lint test-rust test-python test-node test-examples official-clients schemathesis
 	@echo "make test: all suites passed"
@@ -72,10 +74,14 @@ examples/javascript/node_modules/.ok: examples/javascript/package-lock.json
 # The quick starts run against the mock, so they cannot rot, and print the same lines in
 # every language.
 test-examples: $(MOCK) python-dev node-dev examples/javascript/node_modules/.ok
-	cargo build --quiet --example quickstart -p ticksupply
+	cargo build --quiet --example quickstart --example tour -p ticksupply
 	scripts/same-output --export-delay-ms 200 -- target/debug/examples/quickstart \
-	  -- $(VENV)/bin/python examples/python/quickstart.py -- node examples/javascript/quickstart.mjs
-	@echo "examples: the quick starts print the same lines in Rust, Python and JavaScript"
+	  -- $(VENV)/bin/python examples/python/quickstart.py -- node examples/javascript/quickstart.mjs \
+	  -- bash examples/curl/quickstart.sh
+	scripts/same-output --rate-limit-minute 60 -- target/debug/examples/tour \
+	  -- $(VENV)/bin/python examples/python/tour.py -- node examples/javascript/tour.mjs \
+	  -- bash examples/curl/tour.sh
+	@echo "examples: quick start and tour print the same lines in Rust, Python, JavaScript and curl"
 
 official-clients: official-rust official-python
 

@@ -44,7 +44,7 @@ pub type PageRequest = Box<dyn Fn(Option<&str>) -> RequestSpec + Send + Sync>;
 pub fn pages<T: DeserializeOwned + Send + 'static>(
     client: Client,
     request: PageRequest,
-) -> impl Stream<Item = Result<(Page<T>, ResponseMeta)>> + Send + 'static {
+) -> impl Stream<Item = Result<(Page<T>, ResponseMeta)>> + Send + Unpin + 'static {
     struct State {
         client: Client,
         request: PageRequest,
@@ -62,7 +62,8 @@ pub fn pages<T: DeserializeOwned + Send + 'static>(
         done: false,
         pending: None,
     };
-    futures_util::stream::unfold(st, |mut st| async move {
+    // Boxed so callers can `.next().await` without pinning it themselves.
+    Box::pin(futures_util::stream::unfold(st, |mut st| async move {
         if let Some(e) = st.pending.take() {
             return Some((Err(e), st));
         }
@@ -97,17 +98,17 @@ pub fn pages<T: DeserializeOwned + Send + 'static>(
             None => st.done = true,
         }
         Some((Ok((page, raw.meta)), st))
-    })
+    }))
 }
 
 /// Items of every page, in order.
 pub fn items<T: DeserializeOwned + Send + 'static>(
     client: Client,
     request: PageRequest,
-) -> impl Stream<Item = Result<T>> + Send + 'static {
+) -> impl Stream<Item = Result<T>> + Send + Unpin + 'static {
     use futures_util::StreamExt;
-    let pages = Box::pin(pages::<T>(client, request));
-    futures_util::stream::unfold(
+    let pages = pages::<T>(client, request);
+    Box::pin(futures_util::stream::unfold(
         (pages, VecDeque::new(), false),
         |(mut pages, mut buf, mut failed)| async move {
             loop {
@@ -126,5 +127,5 @@ pub fn items<T: DeserializeOwned + Send + 'static>(
                 }
             }
         },
-    )
+    ))
 }

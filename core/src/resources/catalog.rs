@@ -107,7 +107,7 @@ macro_rules! list_builder {
                 Box::new(move |token| self.spec(token))
             }
             /// Every item of every page from the first, keeping filters and `limit`.
-            pub fn stream(self) -> impl futures_core::Stream<Item = $crate::error::Result<$item>> + Send + 'static {
+            pub fn stream(self) -> impl futures_core::Stream<Item = $crate::error::Result<$item>> + Send + Unpin + 'static {
                 let client = self.client.clone();
                 $crate::pagination::items(client, self.page_request())
             }
@@ -117,6 +117,7 @@ macro_rules! list_builder {
             ) -> impl futures_core::Stream<
                 Item = $crate::error::Result<($crate::pagination::Page<$item>, $crate::meta::ResponseMeta)>,
             > + Send
+                   + Unpin
                    + 'static {
                 let client = self.client.clone();
                 $crate::pagination::pages(client, self.page_request())
