@@ -10,7 +10,7 @@ OFFICIAL_VENV := .venv-official
 SCHEMA_VENV := .venv-schemathesis
 VENV := .venv
 
-.PHONY: bench all demo test test-rust test-python test-node test-examples python-dev node-dev lint official-clients official-rust official-python schemathesis mock clean
+.PHONY: bench all demo dist test-dist test-readme test test-rust test-python test-node test-examples python-dev node-dev lint official-clients official-rust official-python schemathesis mock clean
 
 all: test
 
@@ -30,7 +30,7 @@ demo: $(MOCK) python-dev node-dev examples/javascript/node_modules/.ok
 	@echo "== curl"
 	scripts/with-mock --export-delay-ms 500 -- bash examples/curl/quickstart.sh
 
-test: lint test-rust test-python test-node test-examples official-clients schemathesis
+test: lint test-rust test-python test-node test-examples test-readme test-dist official-clients schemathesis
 	@echo "make test: all suites passed"
 
 lint:
@@ -82,6 +82,22 @@ test-examples: $(MOCK) python-dev node-dev examples/javascript/node_modules/.ok
 	  -- $(VENV)/bin/python examples/python/tour.py -- node examples/javascript/tour.mjs \
 	  -- bash examples/curl/tour.sh
 	@echo "examples: quick start and tour print the same lines in Rust, Python, JavaScript and curl"
+
+# What users install: the wheel, the npm tarball (with this platform's addon) and the crate.
+dist: $(VENV)/.ok bindings-node/node_modules/.ok
+	rm -rf dist && mkdir -p dist
+	cd bindings-python && ../$(VENV)/bin/maturin build --release --quiet --out ../dist
+	cd bindings-node && npm run build --silent >/dev/null && npm pack --silent --pack-destination ../dist >/dev/null
+	cargo package --quiet -p ticksupply --no-verify --allow-dirty
+	cp target/package/ticksupply-*.crate dist/
+	@ls -1 dist
+
+# The wheel and the tarball installed outside the repository, and both source installs.
+test-dist: $(MOCK) dist
+	PYTHON=$(PYTHON) tests/dist/install-test.sh
+
+test-readme: $(MOCK) python-dev node-dev examples/javascript/node_modules/.ok
+	$(PYTHON) tests/readme/check.py
 
 official-clients: official-rust official-python
 
