@@ -142,3 +142,21 @@ test('progress reports grow to the total; rows are parsed in the core, header-ke
   assert.ok(first.startsWith(rows[0].collection_timestamp_ns + ','))
   assert.equal(typeof JSON.parse(rows[0].data), 'object', 'CSV quoting undone')
 })
+
+test('300 concurrent creates with 20% failing after commit: no loss, no duplicates', async () => {
+  const key = await mock.account()
+  const c = new ts.Client({ apiKey: key, baseUrl: mock.baseUrl, maxRetries: 8 })
+  await c.subscriptions.create(1)
+  await mock.fault(key, { method: 'POST', path_prefix: '/v1/exports', status: 503, after_commit: true, probability: 0.2 })
+  const jobs = await Promise.all(
+    Array.from({ length: 300 }, (_, n) => c.exports.create(1, BigInt(n), BigInt(n) + 1_000_000_000n)),
+  )
+  await mock.control('DELETE', '/faults', undefined, key)
+  const posts = (await mock.requests(key)).filter((r) => r.method === 'POST' && r.path === '/v1/exports')
+  assert.ok(posts.filter((r) => r.status === 503).length > 20, 'the fault fired')
+  assert.equal(new Set(jobs.map((j) => j.id)).size, 300)
+  const stored = []
+  for await (const j of c.exports.listAll()) stored.push(j.id)
+  assert.equal(stored.length, 300)
+  assert.deepEqual(new Set(stored), new Set(jobs.map((j) => j.id)))
+})

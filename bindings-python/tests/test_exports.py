@@ -113,3 +113,21 @@ def test_async_download_rows_and_failures(mock, key, tmp_path):
             assert f.value.status == "failed" and f.value.job["id"] == failed.id
 
     asyncio.run(main())
+
+
+def test_300_concurrent_creates_with_20_percent_failing_after_commit_lose_and_duplicate_nothing(mock, key):
+    Client(api_key=key, base_url=mock.base_url).subscriptions.create(1)
+    mock.fault(key, method="POST", path_prefix="/v1/exports", status=503, after_commit=True, probability=0.2)
+
+    async def main() -> list:
+        # Eight retries: a create fails for good only if nine attempts in a row hit the 20%.
+        async with AsyncClient(api_key=key, base_url=mock.base_url, max_retries=8) as ac:
+            return await asyncio.gather(*[ac.exports.create(1, n, n + 1_000_000_000) for n in range(300)])
+
+    jobs = asyncio.run(main())
+    mock.control("DELETE", "/faults", key=key)
+    posts = [r for r in mock.requests(key) if r["method"] == "POST" and r["path"] == "/v1/exports"]
+    assert sum(r["status"] == 503 for r in posts) > 20, "the fault fired"
+    assert len({j.id for j in jobs}) == 300
+    stored = list(Client(api_key=key, base_url=mock.base_url).exports.list_all())
+    assert len(stored) == 300 and {j.id for j in stored} == {j.id for j in jobs}

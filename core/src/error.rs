@@ -321,6 +321,30 @@ impl Error {
     }
 }
 
+impl ErrorKind {
+    /// The class the Python and JavaScript packages raise for this kind (they share the names).
+    pub fn class_name(self) -> &'static str {
+        match self {
+            ErrorKind::InvalidArgument => "InvalidArgumentError",
+            ErrorKind::Authentication => "AuthenticationError",
+            ErrorKind::PaymentRequired => "PaymentRequiredError",
+            ErrorKind::PermissionDenied => "PermissionDeniedError",
+            ErrorKind::NotFound => "NotFoundError",
+            ErrorKind::Conflict => "ConflictError",
+            ErrorKind::RateLimit => "RateLimitError",
+            ErrorKind::Server => "ServerError",
+            ErrorKind::Api => "APIError",
+            ErrorKind::Network => "NetworkError",
+            ErrorKind::Timeout => "APITimeoutError",
+            ErrorKind::Decode => "DecodeError",
+            ErrorKind::Configuration => "ConfigurationError",
+            ErrorKind::Canceled => "CanceledError",
+            ErrorKind::ExportFailed => "ExportFailedError",
+            ErrorKind::Download => "DownloadError",
+        }
+    }
+}
+
 impl fmt::Display for ErrorKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Debug::fmt(self, f)

@@ -280,3 +280,36 @@ async fn rows_are_parsed_in_the_core_across_a_dropped_connection() {
         .unwrap_err();
     assert!(matches!(err, Error::NotFound(_)));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_creates_failing_after_commit_lose_and_duplicate_nothing() {
+    let (m, _) = setup(Config {
+        export_delay_ms: 60_000,
+        ..Default::default()
+    })
+    .await;
+    let c = Client::builder()
+        .api_key(K)
+        .base_url(m.base_url())
+        .max_retries(8)
+        .build()
+        .unwrap();
+    control(&m, reqwest::Method::POST, "/faults", json!({"method": "POST", "path_prefix": "/v1/exports", "status": 503, "after_commit": true, "probability": 0.2})).await;
+    let jobs = futures::future::try_join_all(
+        (0..300i64).map(|n| c.exports().create(1, n, n + 1_000_000_000).send()),
+    )
+    .await
+    .unwrap();
+    control(&m, reqwest::Method::DELETE, "/faults", Value::Null).await;
+    let ids: std::collections::BTreeSet<_> = jobs.iter().map(|j| j.id.clone()).collect();
+    assert_eq!(ids.len(), 300);
+    let stored: Vec<_> = c.exports().list().stream().try_collect().await.unwrap();
+    assert_eq!(stored.len(), 300);
+    assert_eq!(
+        stored
+            .iter()
+            .map(|j| j.id.clone())
+            .collect::<std::collections::BTreeSet<_>>(),
+        ids
+    );
+}

@@ -24,10 +24,15 @@ pub struct FaultSpec {
     /// Close the connection without an answer.
     #[serde(default)]
     pub drop_connection: bool,
-    /// Artifact listener: send this many bytes of the body, then drop the connection.
+    /// Send this many bytes of the body (with the full `Content-Length`), then drop the
+    /// connection: a truncated response on the API listener, a cut download on the artifacts one.
     pub drop_after_bytes: Option<u64>,
     /// Raw body to answer with instead of the JSON envelope (e.g. an HTML 502 page).
     pub body: Option<String>,
+    /// Raw body as base64, for bytes that are not UTF-8.
+    pub body_base64: Option<String>,
+    /// A body of this many `x` bytes (an oversized response).
+    pub body_bytes: Option<u64>,
     /// `Content-Type` of `body` (default `text/html` when `body` is given).
     pub content_type: Option<String>,
     /// Error code of the JSON envelope (default from the status).

@@ -68,10 +68,25 @@ fn rate_headers(resp: &mut Response, r: &RateState) {
 pub fn fault_response(f: &FaultSpec) -> Response {
     let status =
         StatusCode::from_u16(f.status.unwrap_or(503)).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
-    let mut resp = match &f.body {
+    let raw: Option<Vec<u8>> = if let Some(b64) = &f.body_base64 {
+        use base64::Engine;
+        Some(
+            base64::engine::general_purpose::STANDARD
+                .decode(b64)
+                .unwrap_or_else(|_| b64.clone().into_bytes()),
+        )
+    } else if let Some(n) = f.body_bytes {
+        Some(vec![
+            b'x';
+            usize::try_from(n).unwrap_or(usize::MAX).min(1 << 30)
+        ])
+    } else {
+        f.body.clone().map(String::into_bytes)
+    };
+    let mut resp = match raw {
         Some(body) => {
             let ct = f.content_type.clone().unwrap_or_else(|| "text/html".into());
-            let mut r = (status, body.clone()).into_response();
+            let mut r = (status, body).into_response();
             if let Ok(v) = HeaderValue::from_str(&ct) {
                 r.headers_mut().insert(axum::http::header::CONTENT_TYPE, v);
             }
@@ -100,7 +115,8 @@ pub fn fault_response(f: &FaultSpec) -> Response {
     resp
 }
 
-/// Applies a fault's delay, then drops the connection or answers.
+/// Applies a fault's delay, then drops the connection or answers (in full, or cut short after
+/// `drop_after_bytes` of the body).
 pub async fn fire(f: &FaultSpec, kill: Option<&ConnKill>) -> Response {
     if let Some(ms) = f.delay_ms {
         tokio::time::sleep(Duration::from_millis(ms)).await;
@@ -110,7 +126,48 @@ pub async fn fire(f: &FaultSpec, kill: Option<&ConnKill>) -> Response {
     {
         k.drop_connection().await;
     }
-    fault_response(f)
+    let resp = fault_response(f);
+    match (f.drop_after_bytes, kill) {
+        (Some(n), Some(k)) => truncated(resp, n, k.clone()).await,
+        _ => resp,
+    }
+}
+
+/// `resp` with its full `Content-Length` but only the first `n` body bytes, then a cut connection.
+async fn truncated(resp: Response, n: u64, kill: ConnKill) -> Response {
+    let (mut parts, body) = resp.into_parts();
+    let full = axum::body::to_bytes(body, usize::MAX)
+        .await
+        .unwrap_or_default();
+    parts.headers.insert(
+        axum::http::header::CONTENT_LENGTH,
+        HeaderValue::from(full.len() as u64),
+    );
+    let head = full.slice(..usize::try_from(n).unwrap_or(usize::MAX).min(full.len()));
+    use futures_util::StreamExt;
+    let cut = futures_util::stream::once(async move {
+        // Let the bytes already sent reach the client, then cut the connection.
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        kill.drop_connection().await;
+        #[allow(unreachable_code)]
+        Err(std::io::Error::other("injected truncation"))
+    });
+    let stream = futures_util::stream::iter([Ok::<_, std::io::Error>(head)]).chain(cut);
+    Response::from_parts(parts, Body::from_stream(stream))
+}
+
+/// A request's log entry, written when dropped if the request never got an answer.
+struct Unanswered {
+    app: Arc<App>,
+    entry: Option<RecordedRequest>,
+}
+
+impl Drop for Unanswered {
+    fn drop(&mut self) {
+        if let Some(entry) = self.entry.take() {
+            self.app.record(entry);
+        }
+    }
 }
 
 /// Canonical request fingerprint: method, path and body (JSON re-serialised so that key order and
@@ -141,7 +198,30 @@ pub async fn pipeline(State(app): State<Arc<App>>, req: Request, next: Next) -> 
         .and_then(|v| v.to_str().ok())
         .and_then(|k| app.account_for_key(k));
 
-    let finish = |mut resp: Response, account: Option<&Account>, rate: Option<&RateState>| {
+    // Recorded when the request ends; with status 0 if it never got an answer (the client
+    // gave up, or a fault dropped the connection), since the future is then dropped.
+    let log = std::sync::Mutex::new(Unanswered {
+        app: app.clone(),
+        entry: Some(RecordedRequest {
+            request_id: Some(rid.clone()),
+            listener: "api",
+            method: method.clone(),
+            path: path.clone(),
+            query: query.clone(),
+            headers: logged_headers,
+            account: account.as_ref().map(|a| a.name.clone()),
+            status: 0,
+            time: timefmt::rfc3339(timefmt::now()),
+        }),
+    });
+    let record = |status: u16| {
+        let mut log = log.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(mut entry) = log.entry.take() {
+            entry.status = status;
+            app.record(entry);
+        }
+    };
+    let finish = |mut resp: Response, rate: Option<&RateState>| {
         set(&mut resp, "x-request-id", &rid);
         match rate {
             Some(r) => rate_headers(&mut resp, r),
@@ -157,22 +237,12 @@ pub async fn pipeline(State(app): State<Arc<App>>, req: Request, next: Next) -> 
                 },
             ),
         }
-        app.record(RecordedRequest {
-            request_id: Some(rid.clone()),
-            listener: "api",
-            method: method.clone(),
-            path: path.clone(),
-            query: query.clone(),
-            headers: logged_headers.clone(),
-            account: account.map(|a| a.name.clone()),
-            status: resp.status().as_u16(),
-            time: timefmt::rfc3339(timefmt::now()),
-        });
+        record(resp.status().as_u16());
         resp
     };
 
     let Some(account) = account else {
-        return finish(ApiError::unauthenticated().into_response(), None, None);
+        return finish(ApiError::unauthenticated().into_response(), None);
     };
     let rate = account.buckets.lock().unwrap().take();
     if let Some((retry_after, _, _)) = rate.exhausted {
@@ -183,20 +253,20 @@ pub async fn pipeline(State(app): State<Arc<App>>, req: Request, next: Next) -> 
         )
         .into_response();
         set(&mut resp, "retry-after", retry_after);
-        return finish(resp, Some(&account), Some(&rate));
+        return finish(resp, Some(&rate));
     }
 
     let fault = faults::take(&app.faults, &method, &path, Some(&account.name));
     if let Some(f) = fault.as_ref().filter(|f| !f.after_commit) {
         let resp = fire(f, kill.as_ref()).await;
-        return finish(resp, Some(&account), Some(&rate));
+        return finish(resp, Some(&rate));
     }
 
     let body = match axum::body::to_bytes(body, MAX_BODY).await {
         Ok(b) => b,
         Err(_) => {
             let e = ApiError::invalid(format!("Request body is larger than {MAX_BODY} bytes"));
-            return finish(e.into_response(), Some(&account), Some(&rate));
+            return finish(e.into_response(), Some(&rate));
         }
     };
 
@@ -206,7 +276,7 @@ pub async fn pipeline(State(app): State<Arc<App>>, req: Request, next: Next) -> 
             if !idempotency::valid_key(&key) {
                 let e =
                     ApiError::invalid("Idempotency-Key must be a UUID of at most 128 characters");
-                return finish(e.into_response(), Some(&account), Some(&rate));
+                return finish(e.into_response(), Some(&rate));
             }
             let fp = fingerprint(&method, &path, &body);
             let started = Instant::now();
@@ -225,13 +295,13 @@ pub async fn pipeline(State(app): State<Arc<App>>, req: Request, next: Next) -> 
                         if let Some(f) = fault.as_ref().filter(|f| f.after_commit) {
                             resp = fire(f, kill.as_ref()).await;
                         }
-                        return finish(resp, Some(&account), Some(&rate));
+                        return finish(resp, Some(&rate));
                     }
                     Claim::Conflict => {
                         let e = ApiError::conflict(
                             "Idempotency-Key was already used with a different request",
                         );
-                        return finish(e.into_response(), Some(&account), Some(&rate));
+                        return finish(e.into_response(), Some(&rate));
                     }
                     Claim::Busy if started.elapsed() < idempotency::IN_FLIGHT_WAIT => {
                         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -240,7 +310,7 @@ pub async fn pipeline(State(app): State<Arc<App>>, req: Request, next: Next) -> 
                         let e = ApiError::conflict(
                             "A request with this Idempotency-Key is still being processed",
                         );
-                        return finish(e.into_response(), Some(&account), Some(&rate));
+                        return finish(e.into_response(), Some(&rate));
                     }
                 }
             }
@@ -278,9 +348,9 @@ pub async fn pipeline(State(app): State<Arc<App>>, req: Request, next: Next) -> 
 
     if let Some(f) = fault.as_ref().filter(|f| f.after_commit) {
         let resp = fire(f, kill.as_ref()).await;
-        return finish(resp, Some(&account), Some(&rate));
+        return finish(resp, Some(&rate));
     }
-    finish(resp, Some(&account), Some(&rate))
+    finish(resp, Some(&rate))
 }
 
 trait EmptyHint {

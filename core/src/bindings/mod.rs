@@ -11,24 +11,7 @@ use crate::{Error, ErrorKind, RateLimit};
 
 /// The error class each binding raises for a kind; the same names in Python and JavaScript.
 pub fn class_name(kind: ErrorKind) -> &'static str {
-    match kind {
-        ErrorKind::InvalidArgument => "InvalidArgumentError",
-        ErrorKind::Authentication => "AuthenticationError",
-        ErrorKind::PaymentRequired => "PaymentRequiredError",
-        ErrorKind::PermissionDenied => "PermissionDeniedError",
-        ErrorKind::NotFound => "NotFoundError",
-        ErrorKind::Conflict => "ConflictError",
-        ErrorKind::RateLimit => "RateLimitError",
-        ErrorKind::Server => "ServerError",
-        ErrorKind::Api => "APIError",
-        ErrorKind::Network => "NetworkError",
-        ErrorKind::Timeout => "APITimeoutError",
-        ErrorKind::Decode => "DecodeError",
-        ErrorKind::Configuration => "ConfigurationError",
-        ErrorKind::Canceled => "CanceledError",
-        ErrorKind::ExportFailed => "ExportFailedError",
-        ErrorKind::Download => "DownloadError",
-    }
+    kind.class_name()
 }
 
 /// Rate-limit headers with camelCase names, for JavaScript.
