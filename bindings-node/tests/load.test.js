@@ -47,7 +47,7 @@ test('10,000 calls from 200 concurrent callers', async () => {
     assert.ok(b.rss - a.rss < 32 * 2 ** 20, `memory grew by ${((b.rss - a.rss) / 2 ** 20).toFixed(1)} MiB`)
     assert.ok(b.sockets <= a.sockets + 2, `sockets ${a.sockets} -> ${b.sockets}`)
     assert.ok(b.sockets <= 2 * CALLERS, `${b.sockets} sockets open`)
-    assert.equal(b.threads, a.threads, 'no threads left behind')
+    assert.ok(b.threads <= a.threads, `threads ${a.threads} -> ${b.threads}`)
   } finally {
     mock.stop()
   }

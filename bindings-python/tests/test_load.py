@@ -47,4 +47,4 @@ def test_10k_calls_from_200_callers(mock, key):
     assert rss2 - rss1 < 16 * 2**20, f"memory grew by {(rss2 - rss1) / 2**20:.1f} MiB over the second half"
     assert sockets2 <= sockets1 + 2, f"sockets {sockets1} -> {sockets2}"
     assert sockets2 <= 2 * CALLERS, f"{sockets2} sockets open"
-    assert threads2 == threads1, f"threads {threads1} -> {threads2}"
+    assert threads2 <= threads1, f"threads {threads1} -> {threads2}"

@@ -64,5 +64,5 @@ async fn ten_thousand_calls_from_200_callers() {
         rss2 - rss1
     );
     assert!(sockets2 <= sockets1 + 4, "sockets {sockets1} -> {sockets2}");
-    assert_eq!(threads2, threads1, "threads");
+    assert!(threads2 <= threads1, "threads {threads1} -> {threads2}");
 }
