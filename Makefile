@@ -84,16 +84,20 @@ test-examples: $(MOCK) python-dev node-dev examples/javascript/node_modules/.ok
 	@echo "examples: quick start and tour print the same lines in Rust, Python, JavaScript and curl"
 
 # What users install: the wheel, the npm tarball (with this platform's addon) and the crate.
+# DIST_RELEASE= (empty) builds them unoptimised, as the install test does to save minutes.
+DIST_RELEASE ?= --release
 dist: $(VENV)/.ok bindings-node/node_modules/.ok
 	rm -rf dist && mkdir -p dist
-	cd bindings-python && ../$(VENV)/bin/maturin build --release --quiet --out ../dist
-	cd bindings-node && npm run build --silent >/dev/null && npm pack --silent --pack-destination ../dist >/dev/null
+	cd bindings-python && ../$(VENV)/bin/maturin build $(DIST_RELEASE) --quiet --out ../dist
+	cd bindings-node && npx napi build --platform $(DIST_RELEASE) --js native.js --dts native.d.ts >/dev/null \
+	  && npm pack --silent --pack-destination ../dist >/dev/null
 	cargo package --quiet -p ticksupply --no-verify --allow-dirty
 	cp target/package/ticksupply-*.crate dist/
 	@ls -1 dist
 
 # The wheel and the tarball installed outside the repository, and both source installs.
-test-dist: $(MOCK) dist
+test-dist: $(MOCK)
+	$(MAKE) --no-print-directory dist DIST_RELEASE=
 	PYTHON=$(PYTHON) tests/dist/install-test.sh
 
 test-readme: $(MOCK) python-dev node-dev examples/javascript/node_modules/.ok

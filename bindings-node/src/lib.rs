@@ -255,7 +255,7 @@ impl NativeClient {
         cancel: Option<&CancelHandle>,
     ) -> Result<Reply> {
         let rx = cancel.map(|c| c.tx.subscribe());
-        let fut = ops::build(&self.inner, &op, &args, Format::Text).map_err(reject)?;
+        let fut = ops::build(&self.inner, &op, &args, Format::TextQuotedNanos).map_err(reject)?;
         cancellable(fut, rx).await.map(reply).map_err(reject)
     }
 
@@ -277,15 +277,20 @@ impl NativeClient {
                 ThreadsafeFunctionCallMode::NonBlocking,
             );
         };
-        let fut = ops::download_with_progress(&self.inner, &args, Format::Text, Arc::new(report))
-            .map_err(reject)?;
+        let fut = ops::download_with_progress(
+            &self.inner,
+            &args,
+            Format::TextQuotedNanos,
+            Arc::new(report),
+        )
+        .map_err(reject)?;
         cancellable(fut, rx).await.map(reply).map_err(reject)
     }
 
     /// The pages of list operation `op`, driven by the core's pager.
     #[napi]
     pub fn pages(&self, op: String, args: String) -> Result<NativePages> {
-        let pages = ops::pages(&self.inner, &op, &args, Format::Text).map_err(reject)?;
+        let pages = ops::pages(&self.inner, &op, &args, Format::TextQuotedNanos).map_err(reject)?;
         Ok(NativePages {
             pages: Arc::new(tokio::sync::Mutex::new(pages)),
         })

@@ -61,9 +61,9 @@ impl NativeClient {
                         }
                     });
                 };
-                ops::download_with_progress(&core, args, Format::Value, Arc::new(report))
+                ops::download_with_progress(&core, args, Format::Text, Arc::new(report))
             }
-            _ => ops::build(&core, op, args, Format::Value),
+            _ => ops::build(&core, op, args, Format::Text),
         };
         out.map_err(|e| convert::error(py, e))
     }
@@ -256,7 +256,7 @@ struct NativePages {
 impl NativePages {
     #[new]
     fn new(py: Python<'_>, client: &NativeClient, op: &str, args: &str) -> PyResult<Self> {
-        let pages = ops::pages(&*client.core(py)?, op, args, Format::Value)
+        let pages = ops::pages(&*client.core(py)?, op, args, Format::Text)
             .map_err(|e| convert::error(py, e))?;
         Ok(NativePages {
             pages: Arc::new(tokio::sync::Mutex::new(pages)),

@@ -26,7 +26,7 @@ pub fn rate_limit_json(r: &RateLimit) -> Value {
 /// Everything a binding needs to rebuild an error as its own class, as one JSON object with
 /// camelCase names (`class`, `code`, `message`, `httpStatus`, `requestId`, `details`,
 /// `retryAfter`, `rateLimit`, `attempts`, and `job`/`jobId` for export waits). Nanosecond fields
-/// of `job` are quoted, as in [`ops::Format::Text`].
+/// of `job` are quoted, as in [`ops::Format::TextQuotedNanos`].
 pub fn error_envelope(e: &Error) -> Value {
     let mut v = json!({
         "ticksupply": 1,
