@@ -62,12 +62,21 @@ def _wrap(v: Any) -> Any:
 class Model:
     """One API object. ``to_dict()`` gives the JSON as received."""
 
-    __slots__ = ("_d", "request_id", "rate_limit")
+    __slots__ = ("_d", "_meta")
 
     def __init__(self, data: dict[str, Any], meta: dict[str, Any] | None = None) -> None:
         self._d = data
-        self.request_id = meta.get("request_id") if meta else None
-        self.rate_limit = RateLimit(meta["rate_limit"]) if meta else None
+        self._meta = meta
+
+    @property
+    def request_id(self) -> str | None:
+        """The ``X-Request-Id`` of the response this came from."""
+        return self._meta.get("request_id") if self._meta else None
+
+    @property
+    def rate_limit(self) -> RateLimit | None:
+        """The response's ``X-RateLimit-*`` headers."""
+        return RateLimit(self._meta["rate_limit"]) if self._meta else None
 
     def __getattr__(self, name: str) -> Any:
         d = self._d
@@ -137,8 +146,15 @@ class ModelList(list):  # type: ignore[type-arg]
 
     def __init__(self, items: list[Any], meta: dict[str, Any]) -> None:
         super().__init__(_wrap(x) for x in items)
-        self.request_id = meta.get("request_id")
-        self.rate_limit = RateLimit(meta["rate_limit"])
+        self._meta = meta
+
+    @property
+    def request_id(self) -> str | None:
+        return self._meta.get("request_id")
+
+    @property
+    def rate_limit(self) -> RateLimit:
+        return RateLimit(self._meta["rate_limit"])
 
 
 class RateLimit:

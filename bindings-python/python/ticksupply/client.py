@@ -16,17 +16,22 @@ from ticksupply import _resources as r
 atexit.register(_native._shutdown)
 
 
-def _encode(args: dict[str, Any]) -> str:
-    def default(o: Any) -> Any:
-        if isinstance(o, m.Model):
-            return o.to_dict()
-        if hasattr(o, "model_dump"):  # pydantic models, as the official client accepted
-            return o.model_dump(by_alias=True, exclude_none=True)
-        if hasattr(o, "value"):  # str enums
-            return o.value
-        raise TypeError(f"cannot send a {type(o).__name__}")
+def _default(o: Any) -> Any:
+    if isinstance(o, m.Model):
+        return o.to_dict()
+    if hasattr(o, "model_dump"):  # pydantic models, as the official client accepted
+        return o.model_dump(by_alias=True, exclude_none=True)
+    if hasattr(o, "value"):  # str enums
+        return o.value
+    raise TypeError(f"cannot send a {type(o).__name__}")
 
-    return json.dumps({k: v for k, v in args.items() if v is not None}, default=default)
+
+_dumps = json.JSONEncoder(default=_default, separators=(",", ":")).encode
+
+
+def _encode(args: dict[str, Any]) -> str:
+    present = {k: v for k, v in args.items() if v is not None}
+    return _dumps(present) if present else "{}"
 
 
 def _settle(fut: asyncio.Future[Any], ok: bool, value: Any) -> None:
