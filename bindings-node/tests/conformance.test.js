@@ -87,7 +87,7 @@ for (const sc of scenarios) {
     // Leak canary: the key (its secret part) appears in no log line, inspect output or message.
     await new Promise((r) => setImmediate(r))
     const secret = key.slice(0, -4)
-    assert.ok(lines.length > 0, 'debug logging was on')
+    assert.ok(lines.length > 0 || api.length === 0, 'debug logging was on')
     for (const shown of [lines.join('\n'), inspect(client, { showHidden: true }), String(client), JSON.stringify(client), inspect(error), inspect(result)]) {
       assert.ok(!shown.includes(secret))
     }

@@ -12,11 +12,26 @@ const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
 
 pub fn segment(s: &str) -> String {
     match s {
-        // `.` and `..` are unreserved but mean "this" and "parent" to URL normalisers.
+        // `.` and `..` mean "this" and "parent" to every URL parser, even percent-encoded (the
+        // URL standard decodes `%2E` for this), so no encoding keeps them one segment. They are
+        // marked here and refused before sending: see `dot_segment`.
         "." => "%2E".to_string(),
         ".." => "%2E%2E".to_string(),
         _ => utf8_percent_encode(s, SEGMENT).to_string(),
     }
+}
+
+/// The first segment of an encoded path that a URL parser would resolve as `.` or `..`
+/// (which would send the request to another resource), if any.
+pub fn dot_segment(path: &str) -> Option<&'static str> {
+    path.split('/').find_map(|s| {
+        let s = s.to_ascii_lowercase().replace("%2e", ".");
+        match s.as_str() {
+            "." => Some("."),
+            ".." => Some(".."),
+            _ => None,
+        }
+    })
 }
 
 /// Builds `/a/{seg}/b…` from literal parts and encoded segments.
@@ -32,13 +47,26 @@ macro_rules! api_path {
 
 #[cfg(test)]
 mod tests {
-    use super::segment;
+    use super::{dot_segment, segment};
 
     #[test]
     fn segments_stay_one_segment() {
         assert_eq!(segment("XBT/USD"), "XBT%2FUSD");
         assert_eq!(segment("../exports"), "..%2Fexports");
         assert_eq!(segment(".."), "%2E%2E");
+        assert_eq!(
+            dot_segment(&format!("/v1/subscriptions/{}", segment(".."))),
+            Some("..")
+        );
+        assert_eq!(
+            dot_segment(&format!("/v1/exports/{}/download", segment("."))),
+            Some(".")
+        );
+        assert_eq!(
+            dot_segment(&format!("/v1/subscriptions/{}", segment("../x"))),
+            None
+        );
+        assert_eq!(dot_segment("/v1/subscriptions/..."), None);
         assert_eq!(segment("sub_1?x=1#f"), "sub_1%3Fx%3D1%23f");
         assert_eq!(segment("BTC-USD_x.y~"), "BTC-USD_x.y~");
         assert_eq!(segment("a b%"), "a%20b%25");

@@ -175,6 +175,13 @@ impl Client {
 
     /// Runs one call: every attempt, the waits between them, and the overall deadline.
     pub async fn execute(&self, mut spec: RequestSpec) -> Result<RawResponse> {
+        if let Some(dots) = crate::path::dot_segment(&spec.path) {
+            return Err(Error::Config(format!(
+                "{dots:?} is not a valid id or name: URLs resolve it as a relative path, so the \
+                 request would reach another resource ({} {})",
+                spec.method, spec.template
+            )));
+        }
         // Every write carries a key made once per call, so a retry can never apply it twice.
         if spec.idempotency_key.is_none() && matches!(spec.method, Method::POST | Method::DELETE) {
             spec.idempotency_key = Some(uuid::Uuid::new_v4().to_string());
