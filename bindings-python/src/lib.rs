@@ -274,9 +274,9 @@ impl NativePages {
     }
 
     /// Like `next_page`, settling an asyncio future; the value is None after the last page.
-    fn next_page_async(&self, loop_: Py<PyAny>, fut: Py<PyAny>, settle: Py<PyAny>) {
+    fn next_page_async(&self, loop_: Py<PyAny>, fut: Py<PyAny>, settle: Py<PyAny>) -> NativeTask {
         let pages = self.pages.clone();
-        runtime::handle().spawn(async move {
+        let join = runtime::handle().spawn(async move {
             use futures_util::StreamExt;
             let next = pages.lock().await.next().await;
             // Every Python object is used and dropped inside one attach: touching Python after
@@ -295,5 +295,6 @@ impl NativePages {
                 drop(loop_);
             });
         });
+        NativeTask(join.abort_handle())
     }
 }

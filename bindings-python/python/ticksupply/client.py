@@ -58,44 +58,42 @@ class _Blocking:
             yield from batch[0]
 
 
+async def _settled(start: Callable[[asyncio.AbstractEventLoop, asyncio.Future[Any]], Any]) -> Any:
+    """Awaits a native call that settles an asyncio future; cancelling the await cancels the
+    call in the core too (the request, its retries and backoff)."""
+    loop = asyncio.get_running_loop()
+    fut = loop.create_future()
+    task = start(loop, fut)
+    try:
+        return await fut
+    except asyncio.CancelledError:
+        task.cancel()
+        raise
+
+
 class _Async:
     def __init__(self, native: _native.NativeClient) -> None:
         self.native = native
 
     async def call(self, op: str, args: dict[str, Any], wrap: Callable[[Any, Any], Any], progress: Any = None) -> Any:
-        loop = asyncio.get_running_loop()
-        fut = loop.create_future()
-        task = self.native.call_async(op, _encode(args), loop, fut, _settle, progress)
-        try:
-            data, meta = await fut
-        except asyncio.CancelledError:
-            task.cancel()  # stop the request, its retries and backoff in the core too
-            raise
+        encoded = _encode(args)
+        data, meta = await _settled(lambda loop, fut: self.native.call_async(op, encoded, loop, fut, _settle, progress))
         return wrap(data, meta)
 
     async def items(self, op: str, args: dict[str, Any]) -> AsyncIterator[Any]:
-        pages = _native.NativePages(self.native, op, _encode(args))
-        loop = asyncio.get_running_loop()
-        while True:
-            fut = loop.create_future()
-            pages.next_page_async(loop, fut, _settle)
-            page = await fut
-            if page is None:
-                return
+        async for page in self._batches(op, args):
             for item in m.page(*page).items:
                 yield item
 
     async def rows(self, op: str, args: dict[str, Any]) -> AsyncIterator[dict[str, str]]:
-        batches = _native.NativePages(self.native, op, _encode(args))
-        loop = asyncio.get_running_loop()
-        while True:
-            fut = loop.create_future()
-            batches.next_page_async(loop, fut, _settle)
-            batch = await fut
-            if batch is None:
-                return
+        async for batch in self._batches(op, args):
             for row in batch[0]:
                 yield row
+
+    async def _batches(self, op: str, args: dict[str, Any]) -> AsyncIterator[Any]:
+        batches = _native.NativePages(self.native, op, _encode(args))
+        while (batch := await _settled(lambda loop, fut: batches.next_page_async(loop, fut, _settle))) is not None:
+            yield batch
 
 
 class _Base:
