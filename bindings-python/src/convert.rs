@@ -1,19 +1,33 @@
 //! Core values and errors into Python objects.
 
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList};
+use pyo3::types::{PyDict, PyList, PyType};
 use serde_json::Value;
 use ticksupply::{Error, ResponseMeta};
 
-static JSON_LOADS: pyo3::sync::PyOnceLock<Py<PyAny>> = pyo3::sync::PyOnceLock::new();
+/// `json`'s C scanner (what `json.loads` ends in), or `json.loads` where there is none.
+static JSON_SCAN: pyo3::sync::PyOnceLock<(Py<PyAny>, bool)> = pyo3::sync::PyOnceLock::new();
 
-/// JSON text (already checked by the core) into Python objects with `json.loads`: its C parser
+/// JSON text (already checked by the core) into Python objects with `json`'s C parser: it
 /// builds them faster than a conversion from parsed values, and keeps every integer exact.
+/// Calling the scanner directly skips `json.loads`'s Python layers and whitespace regexes.
 fn loads(py: Python<'_>, json: &str) -> PyResult<Py<PyAny>> {
-    let f = JSON_LOADS.get_or_try_init(py, || {
-        Ok::<_, PyErr>(py.import("json")?.getattr("loads")?.unbind())
+    let (f, is_scanner) = JSON_SCAN.get_or_try_init(py, || {
+        let json = py.import("json")?;
+        let scanner = py.import("json.scanner")?.getattr("c_make_scanner")?;
+        if scanner.is_none() {
+            return Ok::<_, PyErr>((json.getattr("loads")?.unbind(), false));
+        }
+        let decoder = json.getattr("JSONDecoder")?.call0()?;
+        Ok((scanner.call1((decoder,))?.unbind(), true))
     })?;
-    f.call1(py, (json,))
+    if !*is_scanner {
+        return f.call1(py, (json,));
+    }
+    // The scanner starts at a value: skip the whitespace JSON allows before it.
+    let start = json.len() - json.trim_start_matches([' ', '\t', '\n', '\r']).len();
+    let (value, _end): (Py<PyAny>, usize) = f.call1(py, (json, start))?.extract(py)?;
+    Ok(value)
 }
 
 pub fn value(py: Python<'_>, v: &Value) -> PyResult<Py<PyAny>> {
@@ -59,24 +73,110 @@ fn rate_limit(py: Python<'_>, r: &ticksupply::RateLimit) -> PyResult<Py<PyDict>>
     Ok(d.unbind())
 }
 
-pub fn meta(py: Python<'_>, m: &ResponseMeta) -> PyResult<Py<PyDict>> {
-    let d = PyDict::new(py);
-    d.set_item("request_id", m.request_id.as_deref())?;
-    d.set_item("status", m.status)?;
-    d.set_item("attempts", m.attempts)?;
-    d.set_item("idempotency_key", m.idempotency_key.as_deref())?;
-    d.set_item("rate_limit", rate_limit(py, &m.rate_limit)?)?;
-    Ok(d.unbind())
+/// A response's metadata, converted to Python only when asked for.
+#[pyclass(frozen, module = "ticksupply._native", name = "Meta")]
+pub struct Meta(ResponseMeta);
+
+/// `Meta`'s constructor arguments, in `__reduce__` order (so results survive `pickle`).
+type MetaArgs = (Option<String>, u16, u32, Option<String>, [Option<u64>; 6]);
+
+#[pymethods]
+impl Meta {
+    #[new]
+    #[pyo3(signature = (request_id=None, status=0, attempts=0, idempotency_key=None, rate_limit=[None; 6]))]
+    fn new(
+        request_id: Option<String>,
+        status: u16,
+        attempts: u32,
+        idempotency_key: Option<String>,
+        rate_limit: [Option<u64>; 6],
+    ) -> Self {
+        let [
+            limit_minute,
+            remaining_minute,
+            reset_minute,
+            limit_hour,
+            remaining_hour,
+            reset_hour,
+        ] = rate_limit;
+        Meta(ResponseMeta {
+            request_id,
+            status,
+            attempts,
+            idempotency_key,
+            rate_limit: ticksupply::RateLimit {
+                limit_minute,
+                remaining_minute,
+                reset_minute,
+                limit_hour,
+                remaining_hour,
+                reset_hour,
+            },
+            ..Default::default()
+        })
+    }
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> (Bound<'py, PyType>, MetaArgs) {
+        let m = &slf.get().0;
+        let r = &m.rate_limit;
+        (
+            slf.get_type(),
+            (
+                m.request_id.clone(),
+                m.status,
+                m.attempts,
+                m.idempotency_key.clone(),
+                [
+                    r.limit_minute,
+                    r.remaining_minute,
+                    r.reset_minute,
+                    r.limit_hour,
+                    r.remaining_hour,
+                    r.reset_hour,
+                ],
+            ),
+        )
+    }
+    fn __repr__(&self) -> String {
+        match &self.0.request_id {
+            Some(id) => format!("Meta(request_id='{id}', status={})", self.0.status),
+            None => format!("Meta(request_id=None, status={})", self.0.status),
+        }
+    }
+    #[getter]
+    fn request_id(&self) -> Option<&str> {
+        self.0.request_id.as_deref()
+    }
+    #[getter]
+    fn status(&self) -> u16 {
+        self.0.status
+    }
+    #[getter]
+    fn attempts(&self) -> u32 {
+        self.0.attempts
+    }
+    #[getter]
+    fn idempotency_key(&self) -> Option<&str> {
+        self.0.idempotency_key.as_deref()
+    }
+    #[getter]
+    fn rate_limit(&self, py: Python<'_>) -> PyResult<Py<PyDict>> {
+        rate_limit(py, &self.0.rate_limit)
+    }
 }
 
 pub fn outcome(
     py: Python<'_>,
     out: ticksupply::Result<ticksupply::bindings::ops::Reply>,
-) -> PyResult<(Py<PyAny>, Py<PyDict>)> {
+) -> PyResult<(Py<PyAny>, Py<Meta>)> {
     use ticksupply::bindings::ops::Body;
     match out {
-        Ok((Body::Value(v), m)) => Ok((value(py, &v)?, meta(py, &m)?)),
-        Ok((Body::Text { json, .. }, m)) => Ok((loads(py, &json)?, meta(py, &m)?)),
+        Ok((body, m)) => {
+            let data = match body {
+                Body::Value(v) => value(py, &v)?,
+                Body::Text { json, .. } => loads(py, &json)?,
+            };
+            Ok((data, Py::new(py, Meta(m))?))
+        }
         Err(e) => Err(error(py, e)),
     }
 }

@@ -8,7 +8,6 @@ mod runtime;
 use std::sync::Arc;
 
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
 
 use ticksupply::bindings::ops::{self, Format};
 use ticksupply::{Client, ClientOptions};
@@ -16,26 +15,27 @@ use ticksupply::{Client, ClientOptions};
 /// The core client; `ticksupply.Client` and `ticksupply.AsyncClient` wrap it.
 #[pyclass(frozen, module = "ticksupply._native")]
 struct NativeClient {
-    /// The client and the pid it was built in: a forked child gets a fresh connection pool.
-    client: std::sync::Mutex<(u32, Arc<Client>)>,
+    /// The client and the fork generation it was built in: a forked child gets a fresh
+    /// connection pool.
+    client: std::sync::Mutex<(u64, Arc<Client>)>,
 }
 
 impl NativeClient {
     fn from_client(client: Client) -> Self {
         NativeClient {
-            client: std::sync::Mutex::new((std::process::id(), Arc::new(client))),
+            client: std::sync::Mutex::new((runtime::generation(), Arc::new(client))),
         }
     }
 
     fn core(&self, py: Python<'_>) -> PyResult<Arc<Client>> {
         let mut slot = self.client.lock().unwrap_or_else(|p| p.into_inner());
-        let pid = std::process::id();
-        if slot.0 != pid {
+        let generation = runtime::generation();
+        if slot.0 != generation {
             let fresh = slot
                 .1
                 .with_fresh_pool()
                 .map_err(|e| convert::error(py, e))?;
-            *slot = (pid, Arc::new(fresh));
+            *slot = (generation, Arc::new(fresh));
         }
         Ok(slot.1.clone())
     }
@@ -161,7 +161,7 @@ impl NativeClient {
         op: &str,
         args: &str,
         progress: Option<Py<PyAny>>,
-    ) -> PyResult<(Py<PyAny>, Py<PyDict>)> {
+    ) -> PyResult<(Py<PyAny>, Py<convert::Meta>)> {
         logging::refresh_level(py);
         let fut = self.start(py, op, args, progress)?;
         let out = runtime::block_on_interruptible(py, fut)?;
@@ -236,11 +236,13 @@ fn _shutdown(py: Python<'_>) {
 
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    runtime::watch_forks();
     logging::install();
     logging::refresh_level(m.py());
     m.add_class::<NativeClient>()?;
     m.add_class::<NativePages>()?;
     m.add_class::<NativeTask>()?;
+    m.add_class::<convert::Meta>()?;
     m.add_function(wrap_pyfunction!(_shutdown, m)?)?;
     m.add("CORE_VERSION", ticksupply::client::VERSION)?;
     Ok(())
@@ -264,7 +266,7 @@ impl NativePages {
     }
 
     /// The next page as `(data, meta)`, or None after the last.
-    fn next_page(&self, py: Python<'_>) -> PyResult<Option<(Py<PyAny>, Py<PyDict>)>> {
+    fn next_page(&self, py: Python<'_>) -> PyResult<Option<(Py<PyAny>, Py<convert::Meta>)>> {
         let pages = self.pages.clone();
         let next = runtime::block_on_interruptible(py, async move {
             use futures_util::StreamExt;

@@ -5,28 +5,67 @@ use std::sync::atomic::{AtomicU8, Ordering};
 
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
+use pyo3::types::PyDict;
 use ticksupply::bindings::log_layer::{self, LineSink};
 use tracing::Level;
 
-static LOGGER: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
-/// The logger's effective level (Python numbering), refreshed at every call; 0 = unknown.
+/// The `ticksupply` logger and its `_cache` (level -> enabled), which `logging` clears
+/// whenever any level changes: reading it costs a few dict lookups, not a Python call.
+struct Logger {
+    logger: Py<PyAny>,
+    cache: Option<Py<PyDict>>,
+}
+
+static LOGGER: PyOnceLock<Logger> = PyOnceLock::new();
+/// The lowest enabled level (Python numbering), refreshed at every call.
 static LEVEL: AtomicU8 = AtomicU8::new(u8::MAX);
 
-fn logger(py: Python<'_>) -> PyResult<&Py<PyAny>> {
+fn logger(py: Python<'_>) -> PyResult<&Logger> {
     LOGGER.get_or_try_init(py, || {
-        Ok(py
+        let logger = py
             .import("logging")?
-            .call_method1("getLogger", ("ticksupply",))?
-            .unbind())
+            .call_method1("getLogger", ("ticksupply",))?;
+        let cache = logger
+            .getattr("_cache")
+            .ok()
+            .and_then(|c| c.cast_into::<PyDict>().ok())
+            .map(Bound::unbind);
+        Ok(Logger {
+            logger: logger.unbind(),
+            cache,
+        })
     })
 }
 
-/// Reads the logger's effective level so disabled events cost nothing.
+/// Levels the core logs at, lowest first.
+const LEVELS: [u8; 5] = [5, 10, 20, 30, 40];
+
+fn lowest_enabled(py: Python<'_>, l: &Logger) -> PyResult<u8> {
+    let logger = l.logger.bind(py);
+    if logger.getattr("disabled")?.is_truthy()? {
+        return Ok(u8::MAX);
+    }
+    for level in LEVELS {
+        let cached = match &l.cache {
+            Some(c) => c.bind(py).get_item(level)?,
+            None => None,
+        };
+        let on = match cached {
+            Some(v) => v.is_truthy()?,
+            // Computes and caches the answer.
+            None => logger.call_method1("isEnabledFor", (level,))?.is_truthy()?,
+        };
+        if on {
+            return Ok(level);
+        }
+    }
+    Ok(u8::MAX)
+}
+
+/// Reads which levels the logger has enabled, so disabled events cost nothing.
 pub fn refresh_level(py: Python<'_>) {
-    if let Ok(level) =
-        logger(py).and_then(|l| l.call_method0(py, "getEffectiveLevel")?.extract::<u32>(py))
-    {
-        LEVEL.store(level.min(254) as u8, Ordering::Relaxed);
+    if let Ok(level) = logger(py).and_then(|l| lowest_enabled(py, l)) {
+        LEVEL.store(level, Ordering::Relaxed);
     }
 }
 
@@ -50,7 +89,9 @@ impl LineSink for PythonLogging {
         // Only while the interpreter is running: never from a thread it is tearing down.
         let _ = Python::try_attach(|py| {
             if let Some(l) = LOGGER.get(py) {
-                let _ = l.call_method1(py, "log", (python_level(level), line));
+                let _ = l
+                    .logger
+                    .call_method1(py, "log", (python_level(level), line));
             }
         });
     }

@@ -78,6 +78,17 @@ def test_errors_map_and_print_and_pickle(client):
         client.exchanges.list_instruments("binance", limit=5000)
 
 
+def test_results_survive_pickle_with_their_request_id_and_rate_limit(client):
+    sub = client.subscriptions.create(datastream_id=5)
+    for result in [sub, client.exchanges.list(), client.subscriptions.list(limit=1)]:
+        back = pickle.loads(pickle.dumps(result))
+        assert back == result and type(back) is type(result)
+        assert back.request_id == result.request_id and back.request_id.startswith("req_")
+        assert repr(back.rate_limit) == repr(result.rate_limit)
+        assert back.rate_limit.limit_minute is not None
+    assert pickle.loads(pickle.dumps(client.subscriptions.list(limit=1))).items[0].id == sub.id
+
+
 def test_502_html_429_and_retries_with_one_idempotency_key(mock, key):
     c = Client(api_key=key, base_url=mock.base_url, max_retries=2)
     mock.fault(key, path_prefix="/v1/exchanges", status=502, body="<html>bad gateway</html>")

@@ -78,6 +78,14 @@ def test_unknown_enum_values_and_new_fields_are_kept(raw_server):
     assert sub.status == "hibernating" and sub.to_dict()["shiny"] == 1
 
 
+def test_json_with_surrounding_whitespace_parses_exactly(raw_server):
+    body = '\r\n\t [ {"code": "binance", "big": 12345678901234567890123, "x": 1.5e300} ]\n '
+    srv = raw_server(lambda n, head: http_response(200, body, X_Request_Id="req_ws"))
+    ex = Client(api_key="k", base_url=srv.base_url).exchanges.list()
+    assert ex.request_id == "req_ws" and ex[0].code == "binance"
+    assert ex[0].big == 12345678901234567890123 and ex[0].x == 1.5e300
+
+
 def test_a_body_that_is_not_json_is_a_decode_error_with_the_request_id(raw_server):
     srv = raw_server(lambda n, head: http_response(200, "<html>hi</html>", X_Request_Id="req_html"))
     with pytest.raises(DecodeError) as e:

@@ -25,6 +25,8 @@ pub struct Client {
 pub(crate) struct Inner {
     pub http: reqwest::Client,
     pub base_url: String,
+    /// `base_url` parsed once: each request only sets its path and query on a copy.
+    pub base: url::Url,
     /// Shared with `with_fresh_pool` copies, so a rotation reaches them too.
     pub key: Arc<ArcSwap<ApiKey>>,
     pub timeout: Duration,
@@ -84,6 +86,7 @@ impl Client {
             inner: Arc::new(Inner {
                 http: self.inner.http.clone(),
                 base_url: self.inner.base_url.clone(),
+                base: self.inner.base.clone(),
                 key: Arc::new(ArcSwap::from_pointee(key)),
                 timeout,
                 total_timeout: options
@@ -111,6 +114,7 @@ impl Client {
             inner: Arc::new(Inner {
                 http,
                 base_url: inner.base_url.clone(),
+                base: inner.base.clone(),
                 key: inner.key.clone(),
                 timeout: inner.timeout,
                 total_timeout: inner.total_timeout,
@@ -242,6 +246,8 @@ impl ClientBuilder {
     pub fn build(self) -> Result<Client> {
         let key = ApiKey::resolve(self.api_key.as_deref())?;
         let base_url = resolve_base_url(self.base_url.as_deref())?;
+        let base = url::Url::parse(&base_url)
+            .map_err(|e| Error::Config(format!("base URL '{base_url}' is not a URL: {e}")))?;
         let timeout = self.timeout.unwrap_or(DEFAULT_TIMEOUT);
         check_timeout(timeout)?;
         let max_retries = self.max_retries.unwrap_or(DEFAULT_MAX_RETRIES);
@@ -265,6 +271,7 @@ impl ClientBuilder {
             inner: Arc::new(Inner {
                 http,
                 base_url,
+                base,
                 key: Arc::new(ArcSwap::from_pointee(key)),
                 timeout,
                 total_timeout: self
@@ -289,6 +296,8 @@ fn default_http(timeout: Duration) -> Result<reqwest::Client> {
         .connect_timeout(timeout.min(Duration::from_secs(10)))
         .tcp_nodelay(true)
         .pool_idle_timeout(Duration::from_secs(60))
+        // Retries are the core's (with its idempotency rules), never the HTTP client's.
+        .retry(reqwest::retry::never())
         .build()
         .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))
 }

@@ -160,15 +160,15 @@ enum Attempt {
 }
 
 impl Client {
-    fn build_url(&self, spec: &RequestSpec) -> String {
-        let mut url = format!("{}{}", self.inner.base_url, spec.path);
+    fn build_url(&self, spec: &RequestSpec) -> url::Url {
+        let base = &self.inner.base;
+        let mut url = base.clone();
+        // `spec.path` is encoded already; a base of `https://host` has the path "/".
+        let prefix = base.path().trim_end_matches('/');
+        url.set_path(&format!("{prefix}{}", spec.path));
         if !spec.query.is_empty() {
-            let mut q = url::form_urlencoded::Serializer::new(String::new());
-            for (k, v) in &spec.query {
-                q.append_pair(k, v);
-            }
-            url.push('?');
-            url.push_str(&q.finish());
+            url.query_pairs_mut()
+                .extend_pairs(spec.query.iter().map(|(k, v)| (&**k, &**v)));
         }
         url
     }
@@ -252,7 +252,7 @@ impl Client {
     async fn attempt(
         &self,
         spec: &RequestSpec,
-        url: &str,
+        url: &url::Url,
         remaining: Duration,
         n: u32,
         safe: bool,
@@ -262,7 +262,7 @@ impl Client {
         let timeout = inner.timeout.min(remaining);
         let mut req = inner
             .http
-            .request(spec.method.clone(), url)
+            .request(spec.method.clone(), url.clone())
             .timeout(timeout)
             .header(X_API_KEY, key.header().clone())
             .header(USER_AGENT, inner.user_agent.clone())

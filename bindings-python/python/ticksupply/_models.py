@@ -10,6 +10,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from ticksupply._native import Meta
+
 _DATETIMES = frozenset(
     {"created_at", "started_at", "finished_at", "ended_at", "updated_at", "grace_until", "current_period_end"}
 )
@@ -64,21 +66,26 @@ class Model:
 
     __slots__ = ("_d", "_meta")
 
-    def __init__(self, data: dict[str, Any], meta: dict[str, Any] | None = None) -> None:
+    def __init__(self, data: dict[str, Any], meta: Meta | None = None) -> None:
         self._d = data
         self._meta = meta
 
     @property
     def request_id(self) -> str | None:
         """The ``X-Request-Id`` of the response this came from."""
-        return self._meta.get("request_id") if self._meta else None
+        return None if self._meta is None else self._meta.request_id
 
     @property
     def rate_limit(self) -> RateLimit | None:
         """The response's ``X-RateLimit-*`` headers."""
-        return RateLimit(self._meta["rate_limit"]) if self._meta else None
+        return None if self._meta is None else RateLimit(self._meta.rate_limit)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self._d, self._meta))
 
     def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):  # an unset slot or a protocol lookup: never an API field
+            raise AttributeError(name)
         d = self._d
         key = _ALIASES.get(name, name)
         if key in d:
@@ -136,7 +143,7 @@ class Page(Model):
 
     __slots__ = ("items",)
 
-    def __init__(self, data: dict[str, Any], meta: dict[str, Any] | None = None) -> None:
+    def __init__(self, data: dict[str, Any], meta: Meta | None = None) -> None:
         super().__init__(data, meta)
         self.items = [Model(x) for x in data.get("items") or []]
 
@@ -144,17 +151,17 @@ class Page(Model):
 class ModelList(list):  # type: ignore[type-arg]
     """A list result (exchanges, spans, schemas) with the response's request_id and rate_limit."""
 
-    def __init__(self, items: list[Any], meta: dict[str, Any]) -> None:
-        super().__init__(_wrap(x) for x in items)
+    def __init__(self, items: list[Any], meta: Meta) -> None:
+        super().__init__([Model(x) if type(x) is dict else _wrap(x) for x in items])
         self._meta = meta
 
     @property
     def request_id(self) -> str | None:
-        return self._meta.get("request_id")
+        return self._meta.request_id
 
     @property
     def rate_limit(self) -> RateLimit:
-        return RateLimit(self._meta["rate_limit"])
+        return RateLimit(self._meta.rate_limit)
 
 
 class RateLimit:
@@ -170,17 +177,17 @@ class RateLimit:
         return "RateLimit(" + ", ".join(f"{k}={getattr(self, k)!r}" for k in self.__slots__) + ")"
 
 
-def model(data: Any, meta: dict[str, Any]) -> Any:
+def model(data: Any, meta: Meta) -> Any:
     return Model(data, meta) if isinstance(data, dict) else data
 
 
-def page(data: Any, meta: dict[str, Any]) -> Page:
+def page(data: Any, meta: Meta) -> Page:
     return Page(data, meta)
 
 
-def model_list(data: Any, meta: dict[str, Any]) -> ModelList:
+def model_list(data: Any, meta: Meta) -> ModelList:
     return ModelList(data, meta)
 
 
-def nothing(data: Any, meta: dict[str, Any]) -> None:
+def nothing(data: Any, meta: Meta) -> None:
     return None

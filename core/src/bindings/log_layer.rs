@@ -4,7 +4,8 @@
 use std::fmt::Write;
 
 use tracing::field::{Field, Visit};
-use tracing::{Event, Level, Subscriber};
+use tracing::subscriber::Interest;
+use tracing::{Event, Level, Metadata, Subscriber};
 use tracing_subscriber::layer::{Context, Layer};
 use tracing_subscriber::registry::LookupSpan;
 
@@ -43,6 +44,17 @@ struct SpanFields(String);
 pub struct LineLayer<S>(pub S);
 
 impl<S: LineSink, R: Subscriber + for<'a> LookupSpan<'a>> Layer<R> for LineLayer<S> {
+    /// Asked again for every span and event: the sink's level can change at any time.
+    fn register_callsite(&self, _: &'static Metadata<'static>) -> Interest {
+        Interest::sometimes()
+    }
+
+    /// A span or event below the sink's level is never built: the request span alone would
+    /// otherwise cost an allocation and a formatted string on every call.
+    fn enabled(&self, metadata: &Metadata<'_>, _: Context<'_, R>) -> bool {
+        self.0.enabled(metadata.level())
+    }
+
     fn on_new_span(
         &self,
         attrs: &tracing::span::Attributes<'_>,
