@@ -45,8 +45,9 @@ test('10,000 calls from 200 concurrent callers', async () => {
     const b = snapshot()
     assert.equal(first + second, CALLS, 'every call succeeded')
     assert.ok(b.rss - a.rss < 32 * 2 ** 20, `memory grew by ${((b.rss - a.rss) / 2 ** 20).toFixed(1)} MiB`)
-    assert.ok(b.sockets <= a.sockets + 2, `sockets ${a.sockets} -> ${b.sockets}`)
-    assert.ok(b.sockets <= 2 * CALLERS, `${b.sockets} sockets open`)
+    // The pool may still grow towards one connection per caller (how many calls overlap is up
+    // to the scheduler), but never past that: a leak would add sockets with every call.
+    assert.ok(b.sockets <= Math.max(a.sockets, CALLERS) + 2, `sockets ${a.sockets} -> ${b.sockets}`)
     assert.ok(b.threads <= a.threads, `threads ${a.threads} -> ${b.threads}`)
   } finally {
     mock.stop()

@@ -45,6 +45,7 @@ def test_10k_calls_from_200_callers(mock, key):
     done, (rss1, sockets1, threads1), (rss2, sockets2, threads2) = asyncio.run(main())
     assert done == CALLS, "every call succeeded"
     assert rss2 - rss1 < 16 * 2**20, f"memory grew by {(rss2 - rss1) / 2**20:.1f} MiB over the second half"
-    assert sockets2 <= sockets1 + 2, f"sockets {sockets1} -> {sockets2}"
-    assert sockets2 <= 2 * CALLERS, f"{sockets2} sockets open"
+    # The pool may still grow towards one connection per caller (how many calls overlap is up to
+    # the scheduler), but never past that: a leak would add sockets with every call.
+    assert sockets2 <= max(sockets1, CALLERS) + 2, f"sockets {sockets1} -> {sockets2}"
     assert threads2 <= threads1, f"threads {threads1} -> {threads2}"

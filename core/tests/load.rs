@@ -63,6 +63,12 @@ async fn ten_thousand_calls_from_200_callers() {
         "memory grew by {} bytes",
         rss2 - rss1
     );
-    assert!(sockets2 <= sockets1 + 4, "sockets {sockets1} -> {sockets2}");
+    // The pool may still grow towards one connection per caller (how many calls overlap is up
+    // to the scheduler), each with the mock's end in this process too, but never past that: a
+    // leak would add sockets with every call.
+    assert!(
+        sockets2 <= sockets1.max(2 * CALLERS) + 4,
+        "sockets {sockets1} -> {sockets2}"
+    );
     assert!(threads2 <= threads1, "threads {threads1} -> {threads2}");
 }
