@@ -64,12 +64,9 @@ pub fn value(py: Python<'_>, v: &Value) -> PyResult<Py<PyAny>> {
 
 fn rate_limit(py: Python<'_>, r: &ticksupply::RateLimit) -> PyResult<Py<PyDict>> {
     let d = PyDict::new(py);
-    d.set_item("limit_minute", r.limit_minute)?;
-    d.set_item("remaining_minute", r.remaining_minute)?;
-    d.set_item("reset_minute", r.reset_minute)?;
-    d.set_item("limit_hour", r.limit_hour)?;
-    d.set_item("remaining_hour", r.remaining_hour)?;
-    d.set_item("reset_hour", r.reset_hour)?;
+    for (k, v) in ticksupply::RateLimit::FIELDS.iter().zip(r.to_array()) {
+        d.set_item(k, v)?;
+    }
     Ok(d.unbind())
 }
 
@@ -91,33 +88,17 @@ impl Meta {
         idempotency_key: Option<String>,
         rate_limit: [Option<u64>; 6],
     ) -> Self {
-        let [
-            limit_minute,
-            remaining_minute,
-            reset_minute,
-            limit_hour,
-            remaining_hour,
-            reset_hour,
-        ] = rate_limit;
         Meta(ResponseMeta {
             request_id,
             status,
             attempts,
             idempotency_key,
-            rate_limit: ticksupply::RateLimit {
-                limit_minute,
-                remaining_minute,
-                reset_minute,
-                limit_hour,
-                remaining_hour,
-                reset_hour,
-            },
+            rate_limit: ticksupply::RateLimit::from_array(rate_limit),
             ..Default::default()
         })
     }
     fn __reduce__<'py>(slf: &Bound<'py, Self>) -> (Bound<'py, PyType>, MetaArgs) {
         let m = &slf.get().0;
-        let r = &m.rate_limit;
         (
             slf.get_type(),
             (
@@ -125,14 +106,7 @@ impl Meta {
                 m.status,
                 m.attempts,
                 m.idempotency_key.clone(),
-                [
-                    r.limit_minute,
-                    r.remaining_minute,
-                    r.reset_minute,
-                    r.limit_hour,
-                    r.remaining_hour,
-                    r.reset_hour,
-                ],
+                m.rate_limit.to_array(),
             ),
         )
     }

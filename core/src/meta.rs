@@ -23,6 +23,48 @@ fn header_u64(h: &HeaderMap, name: &str) -> Option<u64> {
 }
 
 impl RateLimit {
+    /// Field names, in the order of [`RateLimit::to_array`].
+    pub const FIELDS: [&'static str; 6] = [
+        "limit_minute",
+        "remaining_minute",
+        "reset_minute",
+        "limit_hour",
+        "remaining_hour",
+        "reset_hour",
+    ];
+
+    /// The six values in [`RateLimit::FIELDS`] order (for bindings that carry them flat).
+    pub fn to_array(&self) -> [Option<u64>; 6] {
+        [
+            self.limit_minute,
+            self.remaining_minute,
+            self.reset_minute,
+            self.limit_hour,
+            self.remaining_hour,
+            self.reset_hour,
+        ]
+    }
+
+    /// The inverse of [`RateLimit::to_array`].
+    pub fn from_array(a: [Option<u64>; 6]) -> RateLimit {
+        let [
+            limit_minute,
+            remaining_minute,
+            reset_minute,
+            limit_hour,
+            remaining_hour,
+            reset_hour,
+        ] = a;
+        RateLimit {
+            limit_minute,
+            remaining_minute,
+            reset_minute,
+            limit_hour,
+            remaining_hour,
+            reset_hour,
+        }
+    }
+
     pub(crate) fn from_headers(h: &HeaderMap) -> RateLimit {
         RateLimit {
             limit_minute: header_u64(h, "x-ratelimit-limit-minute"),
