@@ -121,7 +121,7 @@ $(SCHEMA_VENV)/.ok:
 	$(SCHEMA_VENV)/bin/pip install --quiet --disable-pip-version-check 'schemathesis>=4,<5'
 	touch $@
 
-# Every response of the mock checked against ../shared/spec/openapi.yaml.
+# Every response of the mock checked against the project's spec/openapi.yaml.
 schemathesis: $(MOCK) $(SCHEMA_VENV)/.ok
 	scripts/with-mock --rate-limit-minute 1000000 --rate-limit-hour 1000000 --export-delay-ms 0 -- \
 	  tests/openapi/schemathesis.sh $(SCHEMA_VENV)/bin/schemathesis

@@ -3,7 +3,7 @@
 #   tests/openapi/schemathesis.sh SCHEMATHESIS_BIN   (TICKSUPPLY_BASE_URL/_API_KEY set by with-mock)
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
-spec=${TICKSUPPLY_OPENAPI:-$repo/../shared/spec/openapi.yaml}
+spec=${TICKSUPPLY_OPENAPI:-$repo/spec/openapi.yaml}
 [ -f "$spec" ] || { echo "schemathesis: no OpenAPI document at $spec (set TICKSUPPLY_OPENAPI)" >&2; exit 2; }
 # Bodies, content types and headers must match the document, and no 5xx may appear.
 # status_code_conformance is left out on purpose: the document's own rule (a non-UUID
