@@ -42,7 +42,8 @@ test-rust:
 
 $(VENV)/.ok:
 	$(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/pip install --quiet --disable-pip-version-check 'maturin>=1.9.4,<2' 'pytest>=8' 'pytest-asyncio>=0.23' 'ruff>=0.6' 'tqdm>=4'
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check 'maturin>=1.9.4,<2' 'pytest>=8' 'pytest-asyncio>=0.23' 'ruff>=0.6' 'tqdm>=4' \
+	  'pyarrow>=17' 'polars>=1.3' 'pandas>=2.2' 'duckdb>=1.1'
 	touch $@
 
 # The wheel built into the project venv (editable), its lint, and its pytest suite.

@@ -239,7 +239,32 @@ export declare class Exports {
   download(id: string, destDir: string, opts?: DownloadOptions): Promise<string[]>
   /** Every row of a succeeded export, keyed by the CSV header, parsed in the core (no file). */
   rows(id: string, opts?: CallOptions): AsyncIterable<Record<string, string>>
+  /** The export's rows as Arrow data, typed from `schema`, decoded while the artifacts download. */
+  data(id: string, opts?: DataOptions): ExportData
 }
+export interface DataOptions extends CallOptions {
+  /** A schema name (`raw`, `normalized`, yours), a `sch_` id, or inline `{ columns }`. */
+  schema?: string | { columns: SchemaColumn[]; unfold?: unknown; derive?: unknown } | null
+  /** Rows per record batch (default 65536). */
+  batchRows?: number
+  /** `'string'` (default: exact text) or `'decimal'` (Arrow decimal128). */
+  decimals?: 'string' | 'decimal'
+  /** `'bigint'` (default: int64 nanoseconds etc.) or `'timestamp'` (Arrow timestamp). */
+  timestamps?: 'bigint' | 'timestamp'
+}
+/** An export's (or files') rows as Arrow. */
+export declare class ExportData {
+  /** Every row as one Arrow IPC stream. */
+  toIPC(opts?: CallOptions): Promise<Buffer>
+  /** An apache-arrow `Table` (needs the optional peer dependency `apache-arrow`). */
+  toArrow(opts?: CallOptions): Promise<import('apache-arrow').Table>
+  /** One Arrow IPC stream buffer per record batch. */
+  batches(opts?: CallOptions): AsyncIterable<Buffer>
+  /** Writes one Parquet file (zstd); resolves to the number of rows. */
+  toParquet(path: string, opts?: CallOptions): Promise<number>
+}
+/** The rows of artifact files on disk (`.csv.gz`, `.csv`, `.parquet`). */
+export declare function readArtifacts(paths: string | Iterable<string>, opts?: DataOptions): ExportData
 export declare class ExportSchemas {
   list(opts?: CallOptions): Promise<Result<ExportSchema[]>>
   create(
@@ -351,5 +376,6 @@ export declare class ExportFailedError extends TicksupplyError {
   reason: string | null
 }
 export declare class DownloadError extends TicksupplyError {}
+export declare class DataError extends TicksupplyError {}
 
 export declare const VERSION: string

@@ -60,6 +60,7 @@ class ExportFailedError extends TicksupplyError {
   }
 }
 class DownloadError extends TicksupplyError {}
+class DataError extends TicksupplyError {}
 
 const errorClasses = {
   TicksupplyError,
@@ -79,6 +80,7 @@ const errorClasses = {
   CanceledError,
   ExportFailedError,
   DownloadError,
+  DataError,
 }
 
 function envelope(e) {
@@ -379,6 +381,80 @@ class Exports extends Resource {
   rows(id, opts = {}) {
     return streamItems(this._client, 'exports.rows', { id }, opts.signal, rowBatch)
   }
+  /**
+   * The export's rows as Arrow data, typed from `schema` (a name, a `sch_` id or inline
+   * columns), decoded in the core while the artifacts download.
+   */
+  data(id, opts = {}) {
+    const n = this._client[NATIVE]
+    return new ExportData((args) => n.data(args), { id, ...dataArgs(opts) }, opts.signal)
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Export data (Arrow)
+
+function dataArgs(opts) {
+  const pick = (value, name, plain, other, nativeOther) => {
+    if (value === undefined || value === null || value === plain) return undefined
+    if (value === other) return nativeOther
+    throw configError(`${name} must be '${plain}' or '${other}'`)
+  }
+  return {
+    schema: opts.schema ?? null,
+    batch_rows: opts.batchRows,
+    // arrow-js reads decimals poorly and timestamp[ns] into lossy milliseconds: by default
+    // decimals come as exact strings and timestamps as int64 nanoseconds (bigint).
+    decimals: pick(opts.decimals, 'decimals', 'string', 'decimal', 'decimal') ?? 'text',
+    timestamps: pick(opts.timestamps, 'timestamps', 'bigint', 'timestamp', 'timestamp') ?? 'int64',
+  }
+}
+
+function loadArrow() {
+  try {
+    return require('apache-arrow')
+  } catch {
+    throw configError("toArrow() needs the optional peer dependency apache-arrow: npm install apache-arrow")
+  }
+}
+
+/** An export's (or files') rows as Arrow: IPC buffers, an apache-arrow Table, or Parquet. */
+class ExportData {
+  constructor(open, args, signal) {
+    Object.defineProperty(this, '_open', { value: () => open(JSON.stringify(args)) })
+    Object.defineProperty(this, '_signal', { value: signal })
+  }
+  /** Every row as one Arrow IPC stream (a Buffer). */
+  toIPC(opts = {}) {
+    const d = this._open()
+    return cancellable(opts.signal ?? this._signal, (h) => d.all(h))
+  }
+  /** An apache-arrow `Table` (apache-arrow is an optional peer dependency). */
+  async toArrow(opts = {}) {
+    const arrow = loadArrow()
+    return arrow.tableFromIPC(await this.toIPC(opts))
+  }
+  /** One IPC stream buffer per record batch: memory bounded by the batch size. */
+  async *batches(opts = {}) {
+    const d = this._open()
+    const signal = opts.signal ?? this._signal
+    for (;;) {
+      const buf = await cancellable(signal, (h) => d.next(h))
+      if (buf === null) return
+      yield buf
+    }
+  }
+  /** Writes one Parquet file (zstd), renamed into place when complete; resolves to the rows. */
+  toParquet(path, opts = {}) {
+    const d = this._open()
+    return cancellable(opts.signal ?? this._signal, (h) => d.toParquet(String(path), h))
+  }
+}
+
+/** The rows of artifact files on disk (.csv.gz, .csv, .parquet), typed as `exports.data` does. */
+function readArtifacts(paths, opts = {}) {
+  const list = typeof paths === 'string' ? [paths] : Array.from(paths, String)
+  return new ExportData((args) => native.readArtifacts(args), { paths: list, ...dataArgs(opts) }, opts.signal)
 }
 
 function content(columns, o) {
@@ -550,6 +626,8 @@ if (process.env.TICKSUPPLY_LOG) {
 
 module.exports = {
   Client,
+  ExportData,
+  readArtifacts,
   ...errorClasses,
   VERSION: native.coreVersion(),
 }

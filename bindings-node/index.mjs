@@ -22,6 +22,9 @@ export const {
   CanceledError,
   ExportFailedError,
   DownloadError,
+  DataError,
+  ExportData,
+  readArtifacts,
   VERSION,
 } = cjs
 export default cjs

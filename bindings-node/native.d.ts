@@ -35,8 +35,23 @@ export declare class NativeClient {
    * every 100 ms, and once at the end).
    */
   download(args: string, progress: (done: number, total: number) => void, cancel?: CancelHandle | null): Promise<Reply>
+  /** The data of an export (`{"id": …, "schema": …}`), read as Arrow. */
+  data(args: string): NativeData
   /** The pages of list operation `op`, driven by the core's pager. */
   pages(op: string, args: string): NativePages
+}
+
+/** What to read (JSON arguments, parsed by the core) and the client for an export. */
+export declare class NativeData {
+  /** Every batch, as one IPC stream. */
+  all(cancel?: CancelHandle | undefined | null): Promise<Buffer>
+  /**
+   * The next batch as an IPC stream of its own (schema and one batch), or `null` after the
+   * last.
+   */
+  next(cancel?: CancelHandle | undefined | null): Promise<Buffer | null>
+  /** Writes one Parquet file (zstd) through `<path>.part`; resolves to the number of rows. */
+  toParquet(path: string, cancel?: CancelHandle | undefined | null): Promise<number>
 }
 
 export declare class NativePages {
@@ -81,6 +96,9 @@ export interface RateLimit {
   remainingHour?: number
   resetHour?: number
 }
+
+/** Files on disk (`{"paths": […], "schema": …}`), without a client. */
+export declare function readArtifacts(args: string): NativeData
 
 /** A reply: the JSON text of the body and its metadata. */
 export interface Reply {

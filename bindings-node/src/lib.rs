@@ -5,6 +5,7 @@
 // napi-derive registers exports only outside test builds; there, they look unused.
 #![cfg_attr(test, allow(dead_code))]
 
+mod data;
 mod logging;
 
 use std::sync::Arc;
@@ -136,6 +137,12 @@ impl CancelHandle {
     #[napi]
     pub fn cancel(&self) {
         self.tx.send_replace(true);
+    }
+}
+
+impl CancelHandle {
+    pub(crate) fn subscribe(&self) -> watch::Receiver<bool> {
+        self.tx.subscribe()
     }
 }
 
@@ -285,6 +292,12 @@ impl NativeClient {
         )
         .map_err(reject)?;
         cancellable(fut, rx).await.map(reply).map_err(reject)
+    }
+
+    /// The data of an export (`{"id": …, "schema": …}`), read as Arrow.
+    #[napi]
+    pub fn data(&self, args: String) -> data::NativeData {
+        data::NativeData::new(Some(self.inner.clone()), args)
     }
 
     /// The pages of list operation `op`, driven by the core's pager.

@@ -2,6 +2,7 @@
 //! results and errors out. Every rule (URLs, headers, retries, errors) lives in the core.
 
 mod convert;
+mod data;
 mod logging;
 mod runtime;
 
@@ -242,6 +243,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<NativeClient>()?;
     m.add_class::<NativePages>()?;
     m.add_class::<NativeTask>()?;
+    m.add_class::<data::NativeData>()?;
+    m.add_class::<data::NativeBatches>()?;
     m.add_class::<convert::Meta>()?;
     m.add_function(wrap_pyfunction!(_shutdown, m)?)?;
     m.add("CORE_VERSION", ticksupply::client::VERSION)?;

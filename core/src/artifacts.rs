@@ -104,13 +104,26 @@ impl std::future::IntoFuture for WaitRequest {
 // URLs that can be refreshed
 
 /// The current presigned URL of each artifact, re-fetched from the API when one is refused.
-struct Urls {
+pub(crate) struct Urls {
     client: Client,
     export_id: String,
     by_artifact: tokio::sync::Mutex<HashMap<String, String>>,
 }
 
 impl Urls {
+    pub(crate) fn new(client: Client, export_id: String, artifacts: &[ArtifactDownload]) -> Urls {
+        Urls {
+            client,
+            export_id,
+            by_artifact: tokio::sync::Mutex::new(
+                artifacts
+                    .iter()
+                    .map(|a| (a.id.clone(), a.url.clone()))
+                    .collect(),
+            ),
+        }
+    }
+
     async fn get(&self, artifact_id: &str) -> Option<String> {
         self.by_artifact.lock().await.get(artifact_id).cloned()
     }
@@ -225,17 +238,11 @@ impl DownloadRequest {
                 ));
             }
         }
-        let urls = Arc::new(Urls {
-            client: self.client.clone(),
-            export_id: self.id.clone(),
-            by_artifact: tokio::sync::Mutex::new(
-                listing
-                    .artifacts
-                    .iter()
-                    .map(|a| (a.id.clone(), a.url.clone()))
-                    .collect(),
-            ),
-        });
+        let urls = Arc::new(Urls::new(
+            self.client.clone(),
+            self.id.clone(),
+            &listing.artifacts,
+        ));
         let total: u64 = listing.artifacts.iter().map(|a| a.bytes).sum();
         let counters: Arc<Vec<AtomicU64>> = Arc::new(
             listing
@@ -459,9 +466,18 @@ impl Row {
 
 /// Feeds the gzip bytes of an artifact, resumed with `Range` across dropped connections, to a
 /// blocking reader.
-struct ChannelReader {
+pub(crate) struct ChannelReader {
     rx: tokio::sync::mpsc::Receiver<std::io::Result<Bytes>>,
     cur: Bytes,
+}
+
+impl ChannelReader {
+    pub(crate) fn new(rx: tokio::sync::mpsc::Receiver<std::io::Result<Bytes>>) -> ChannelReader {
+        ChannelReader {
+            rx,
+            cur: Bytes::new(),
+        }
+    }
 }
 
 impl std::io::Read for ChannelReader {
@@ -479,7 +495,7 @@ impl std::io::Read for ChannelReader {
     }
 }
 
-async fn feed(
+pub(crate) async fn feed(
     client: Client,
     urls: Arc<Urls>,
     a: ArtifactDownload,
@@ -577,33 +593,18 @@ async fn produce_rows(
             return;
         }
     };
-    let urls = Arc::new(Urls {
-        client: client.clone(),
-        export_id: export_id.clone(),
-        by_artifact: tokio::sync::Mutex::new(
-            listing
-                .artifacts
-                .iter()
-                .map(|a| (a.id.clone(), a.url.clone()))
-                .collect(),
-        ),
-    });
+    let urls = Arc::new(Urls::new(
+        client.clone(),
+        export_id.clone(),
+        &listing.artifacts,
+    ));
     for a in listing.artifacts {
         let (tx, rx) = tokio::sync::mpsc::channel(16);
         let name = a.filename.clone();
         tokio::spawn(feed(client.clone(), urls.clone(), a, tx));
         let out = out_tx.clone();
-        let parsed = tokio::task::spawn_blocking(move || {
-            parse(
-                ChannelReader {
-                    rx,
-                    cur: Bytes::new(),
-                },
-                &name,
-                &out,
-            )
-        })
-        .await;
+        let parsed =
+            tokio::task::spawn_blocking(move || parse(ChannelReader::new(rx), &name, &out)).await;
         if !matches!(parsed, Ok(true)) {
             return;
         }

@@ -113,6 +113,15 @@ pub enum Error {
         #[source]
         source: Option<std::io::Error>,
     },
+    /// An export's data could not be read or written: a truncated or corrupt artifact, CSV
+    /// that does not fit its schema, a Parquet file that cannot be written. The message names
+    /// the file.
+    #[error("{message}")]
+    Data {
+        message: String,
+        /// The artifact's file name, when one artifact is at fault.
+        artifact: Option<String>,
+    },
 }
 
 /// `Result` with this crate's [`Error`].
@@ -212,6 +221,7 @@ impl Error {
             Error::ExportFailed { .. } => "export_failed",
             Error::WaitTimeout { .. } => "timeout",
             Error::Download { .. } => "download_error",
+            Error::Data { .. } => "data_error",
             _ => self
                 .api_info()
                 .map(|i| i.code.as_str())
@@ -226,6 +236,7 @@ impl Error {
             None => match self {
                 Error::Protocol { message, .. } => message.clone(),
                 Error::Config(m) => m.clone(),
+                Error::Data { message, .. } => message.clone(),
                 other => other.to_string(),
             },
         }
@@ -295,6 +306,7 @@ pub enum ErrorKind {
     Canceled,
     ExportFailed,
     Download,
+    Data,
 }
 
 impl Error {
@@ -317,6 +329,7 @@ impl Error {
             Error::ExportFailed { .. } => ErrorKind::ExportFailed,
             Error::WaitTimeout { .. } => ErrorKind::Timeout,
             Error::Download { .. } => ErrorKind::Download,
+            Error::Data { .. } => ErrorKind::Data,
         }
     }
 }
@@ -341,6 +354,7 @@ impl ErrorKind {
             ErrorKind::Canceled => "CanceledError",
             ErrorKind::ExportFailed => "ExportFailedError",
             ErrorKind::Download => "DownloadError",
+            ErrorKind::Data => "DataError",
         }
     }
 }

@@ -21,6 +21,8 @@ pub mod artifacts;
 pub mod bindings;
 pub mod client;
 pub mod config;
+#[cfg(feature = "arrow")]
+pub mod data;
 pub mod decimal;
 pub mod error;
 pub mod meta;

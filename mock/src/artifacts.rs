@@ -1,9 +1,10 @@
-//! Export artifacts: deterministic gzip CSV of an exact size, served with `Range` support from a
-//! second listener (another origin, as S3 is), at presigned-style URLs that expire.
+//! Export artifacts, served with `Range` support from a second listener (another origin, as S3
+//! is), at presigned-style URLs that expire.
 //!
-//! The gzip stream uses stored (uncompressed) deflate blocks so that any byte of the file can be
-//! computed from its offset: a resumed download needs no state, and a 512 MiB artifact is never
-//! held in memory.
+//! A raw CSV artifact is a deterministic gzip CSV of an exact size. Its gzip stream uses stored
+//! (uncompressed) deflate blocks so that any byte of the file can be computed from its offset: a
+//! resumed download needs no state, and a 512 MiB artifact is never held in memory. Every other
+//! artifact (another schema, or Parquet) is rendered from the same messages by `render`.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasher, Hasher};
@@ -17,9 +18,11 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use bytes::Bytes;
+use serde_json::{Value, json};
 
 use crate::faults;
 use crate::pipeline::{fault_response, log_headers};
+use crate::render::RenderError;
 use crate::serve::ConnKill;
 use crate::state::{App, Artifact, RecordedRequest};
 use crate::timefmt;
@@ -41,6 +44,13 @@ fn mix(mut x: u64) -> u64 {
     x ^= x >> 33;
     x = x.wrapping_mul(0xc4ceb9fe1a85ec53);
     x ^ (x >> 33)
+}
+
+/// The fields of one generated trade message.
+struct Trade {
+    price_cents: u64,
+    qty_millionths: u64,
+    maker: bool,
 }
 
 /// Where the bytes of one artifact come from.
@@ -83,13 +93,33 @@ impl Layout {
         }
     }
 
-    fn row(&self, i: u64) -> String {
+    /// Rows of data (the header excluded).
+    pub fn rows(&self) -> u64 {
+        self.rows
+    }
+
+    /// The fields of row `i`, all drawn from one hash of the seed and `i`.
+    fn trade(&self, i: u64) -> Trade {
         let h = mix(self.seed ^ i.wrapping_mul(0x9e3779b97f4a7c15));
+        Trade {
+            price_cents: 4_000_000 + h % 500_000,
+            qty_millionths: (h >> 20) % 1_000_000,
+            maker: h & 1 == 0,
+        }
+    }
+
+    /// `collection_timestamp_ns` of row `i`: the rows spread evenly over the hour.
+    pub fn timestamp_ns(&self, i: u64) -> i64 {
         let step = 3_600_000_000_000i64 / self.rows.max(1) as i64;
-        let ts = self.hour_start_ns + step * i as i64;
-        let price = 4_000_000 + h % 500_000;
-        let qty = (h >> 20) % 1_000_000;
-        let m = if h & 1 == 0 { "true " } else { "false" };
+        self.hour_start_ns + step * i as i64
+    }
+
+    /// The JSON text of row `i`'s message with every `"` written as `qt`: `"` for the message
+    /// itself, `""` inside the CSV's quoted field. `m` is padded to a fixed width, and the last
+    /// row absorbs the file's remainder as whitespace.
+    fn json_text(&self, i: u64, qt: &str) -> String {
+        let t = self.trade(i);
+        let m = if t.maker { "true " } else { "false" };
         let pad = if i + 1 == self.rows {
             let used = CSV_HEADER.len() as u64 + self.rows * ROW;
             " ".repeat((self.csv_len - used) as usize)
@@ -97,9 +127,34 @@ impl Layout {
             String::new()
         };
         format!(
-            "{ts:019},\"{{\"\"t\"\":\"\"{i:010}\"\",\"\"p\"\":\"\"{}.{:02}\"\",\"\"q\"\":\"\"0.{qty:06}\"\",\"\"m\"\":{m}{pad}}}\"\n",
-            price / 100,
-            price % 100
+            "{{{qt}t{qt}:{qt}{i:010}{qt},{qt}p{qt}:{qt}{}.{:02}{qt},{qt}q{qt}:{qt}0.{:06}{qt},{qt}m{qt}:{m}{pad}}}",
+            t.price_cents / 100,
+            t.price_cents % 100,
+            t.qty_millionths
+        )
+    }
+
+    /// Row `i`'s `data` field as a CSV reader returns it (unquoted, padding included).
+    pub fn message_text(&self, i: u64) -> String {
+        self.json_text(i, "\"")
+    }
+
+    /// Row `i`'s message: `{"t":"0000000123","p":"40000.00","q":"0.000123","m":true}`.
+    pub fn message(&self, i: u64) -> Value {
+        let t = self.trade(i);
+        json!({
+            "t": format!("{i:010}"),
+            "p": format!("{}.{:02}", t.price_cents / 100, t.price_cents % 100),
+            "q": format!("0.{:06}", t.qty_millionths),
+            "m": t.maker,
+        })
+    }
+
+    fn row(&self, i: u64) -> String {
+        format!(
+            "{:019},\"{}\"\n",
+            self.timestamp_ns(i),
+            self.json_text(i, "\"\"")
         )
     }
 
@@ -204,6 +259,50 @@ impl CrcCache {
 
 pub fn layout(a: &Artifact) -> Layout {
     Layout::new(a.size, a.seed, a.hour_start_ns)
+}
+
+/// Where the bytes a download serves come from.
+#[derive(Clone)]
+enum BodySource {
+    /// A raw CSV artifact: every byte is computed from its offset.
+    Generated(Layout),
+    /// Any other artifact: rendered whole, once (see `render::RenderCache`).
+    Rendered(Bytes),
+}
+
+impl BodySource {
+    /// Rendering can take a while for large artifacts, so it runs off the async workers.
+    async fn of(app: &Arc<App>, a: &Artifact) -> Result<BodySource, RenderError> {
+        if a.is_raw_csv() {
+            return Ok(BodySource::Generated(layout(a)));
+        }
+        let (app, a) = (app.clone(), a.clone());
+        tokio::task::spawn_blocking(move || app.rendered.get(&a))
+            .await
+            .map_err(|e| RenderError(e.to_string()))?
+            .map(BodySource::Rendered)
+    }
+
+    fn len(&self) -> u64 {
+        match self {
+            BodySource::Generated(lay) => lay.file_size,
+            BodySource::Rendered(b) => b.len() as u64,
+        }
+    }
+
+    /// Bytes `[start, end)`.
+    fn slice(&self, crcs: &CrcCache, id: &str, start: u64, end: u64) -> Bytes {
+        match self {
+            BodySource::Generated(lay) => Bytes::from(lay.bytes(start, end, &|| crcs.get(id, lay))),
+            BodySource::Rendered(b) => b.slice(start as usize..end as usize),
+        }
+    }
+}
+
+/// The exact length of the file the artifact listener serves for `a` (what `/download`
+/// reports); a typed artifact is rendered if it was not yet.
+pub async fn served_len(app: &Arc<App>, a: &Artifact) -> Result<u64, RenderError> {
+    Ok(BodySource::of(app, a).await?.len())
 }
 
 /// The signature of a presigned URL.
@@ -367,8 +466,17 @@ async fn answer(
             return fault_response(f);
         }
     }
-    let lay = layout(&artifact);
-    let size = lay.file_size;
+    let source = match BodySource::of(&st.app, &artifact).await {
+        Ok(source) => source,
+        Err(e) => {
+            return s3_error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "InternalError",
+                &format!("The artifact could not be rendered: {e}"),
+            );
+        }
+    };
+    let size = source.len();
     let range = headers
         .get(header::RANGE)
         .and_then(|v| v.to_str().ok())
@@ -397,6 +505,7 @@ async fn answer(
         let st = st2.clone();
         let art_id = art_id.clone();
         let kill = kill.clone();
+        let source = source.clone();
         async move {
             if pos >= end {
                 return None;
@@ -415,8 +524,8 @@ async fn answer(
             if let Some(limit) = drop_after {
                 to = to.min(start + limit).max(pos + 1);
             }
-            let bytes = lay.bytes(pos, to, &|| st.crcs.get(&art_id, &lay));
-            Some((Ok::<_, std::io::Error>(Bytes::from(bytes)), to))
+            let bytes = source.slice(&st.crcs, &art_id, pos, to);
+            Some((Ok::<_, std::io::Error>(bytes), to))
         }
     });
     let body = if method == "HEAD" {
@@ -427,7 +536,10 @@ async fn answer(
     let mut resp = Response::new(body);
     *resp.status_mut() = status;
     let h = resp.headers_mut();
-    h.insert(header::CONTENT_TYPE, "application/gzip".parse().unwrap());
+    h.insert(
+        header::CONTENT_TYPE,
+        artifact.format.content_type().parse().unwrap(),
+    );
     h.insert(header::CONTENT_LENGTH, (end - start).into());
     h.insert(header::ACCEPT_RANGES, "bytes".parse().unwrap());
     h.insert(

@@ -12,6 +12,7 @@ pub mod idempotency;
 pub mod paging;
 pub mod pipeline;
 pub mod ratelimit;
+pub mod render;
 pub mod routes;
 pub mod serve;
 pub mod state;

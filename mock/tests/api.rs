@@ -549,6 +549,8 @@ async fn export_lifecycle_artifacts_range_and_expiry() {
         json!({"datastream_id": 1, "start_time": 0, "end_time": 5, "format": "jsonl"}),
         json!({"datastream_id": 1, "start_time": 0, "end_time": 5, "format_options": {"x": 1}}),
         json!({"datastream_id": 1, "start_time": 0, "end_time": 5, "schema": "book_5"}),
+        json!({"datastream_id": 1, "start_time": 0, "end_time": 5, "format": "parquet", "format_options": {"compression": "brotli"}}),
+        json!({"datastream_id": 1, "start_time": 0, "end_time": 5, "format": "parquet", "format_options": {"row_group_size": 0}}),
     ] {
         assert_eq!(t.post(K, "/exports", bad.clone()).await.0, 400, "{bad}");
     }
@@ -820,6 +822,63 @@ async fn artifact_connection_dropped_halfway_can_be_resumed() {
         .await
         .unwrap();
     assert_eq!(log.as_array().unwrap().len(), 3);
+}
+
+#[tokio::test]
+async fn typed_artifacts_follow_the_schema_and_format() {
+    use std::io::Read;
+    let t = start(Config {
+        export_delay_ms: 0,
+        artifact_size: Some(50_000),
+        ..Default::default()
+    })
+    .await;
+    t.post(K, "/subscriptions", json!({"datastream_id": 1}))
+        .await;
+    let parquet = json!({"format": "parquet", "format_options": {"compression": "snappy", "row_group_size": 100}});
+    let normalized_csv = json!({"schema": "normalized"});
+    for (extra, content_type) in [
+        (parquet, "application/vnd.apache.parquet"),
+        (normalized_csv, "application/gzip"),
+    ] {
+        let mut body = json!({"datastream_id": 1, "start_time": 0, "end_time": 5});
+        body.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        let (s, job) = t.post(K, "/exports", body).await;
+        assert_eq!(s, 202, "{job}");
+        let (_, d) = t
+            .get(
+                K,
+                &format!("/exports/{}/download", job["id"].as_str().unwrap()),
+            )
+            .await;
+        let art = &d["artifacts"][0];
+        assert_eq!(d["total_bytes"], art["bytes"]);
+        let url = art["url"].as_str().unwrap();
+        let resp = reqwest::get(url).await.unwrap();
+        assert_eq!(resp.headers()["content-type"], content_type);
+        let file = resp.bytes().await.unwrap();
+        assert_eq!(file.len() as u64, art["bytes"].as_u64().unwrap());
+        let part = t
+            .http
+            .get(url)
+            .header("range", "bytes=4-99")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(part.status(), 206);
+        assert_eq!(part.bytes().await.unwrap(), file.slice(4..100));
+        if content_type == "application/gzip" {
+            let mut csv = String::new();
+            flate2::read::GzDecoder::new(&file[..])
+                .read_to_string(&mut csv)
+                .unwrap();
+            assert!(csv.starts_with("collection_timestamp_ns,price,qty,side\n"));
+        } else {
+            assert!(file.starts_with(b"PAR1") && file.ends_with(b"PAR1"));
+        }
+    }
 }
 
 #[tokio::test]

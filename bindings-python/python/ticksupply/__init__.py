@@ -10,6 +10,7 @@ A drop-in for the official ``ticksupply`` 0.2.0 client::
 
 from __future__ import annotations
 
+from ticksupply._data import ExportData, read_artifacts
 from ticksupply.client import AsyncClient, Client
 from ticksupply.exceptions import (
     APIError,
@@ -18,6 +19,7 @@ from ticksupply.exceptions import (
     CanceledError,
     ConfigurationError,
     ConflictError,
+    DataError,
     DecodeError,
     DownloadError,
     ExportFailedError,
@@ -53,4 +55,7 @@ __all__ = [
     "CanceledError",
     "ExportFailedError",
     "DownloadError",
+    "DataError",
+    "ExportData",
+    "read_artifacts",
 ]

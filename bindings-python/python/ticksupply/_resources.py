@@ -302,6 +302,17 @@ class ExportsResource(_Resource):
         from the gzip artifacts without writing a file (an async iterator on ``AsyncClient``)."""
         return self._r.rows("exports.rows", dict(id=export_id))
 
+    def data(self, export_id: str, *, schema: Any = None) -> Any:
+        """The export's rows as Arrow data (``ExportData``), typed from ``schema``: a name
+        (``"raw"``, ``"normalized"``, yours), a ``sch_`` id or an inline schema dict. Decoded in
+        the core while the artifacts download; awaitable on ``AsyncClient``.
+
+        ``pl.DataFrame(d)``, ``pa.table(d)``, ``duckdb.sql("select * from d")``, or
+        ``d.to_polars()``, ``d.to_pandas()``, ``d.to_arrow()``, ``d.iter_batches()``,
+        ``d.to_parquet(path)``.
+        """
+        return self._r.data(export_id, schema)
+
 
 class ExportSchemasResource(_Resource):
     def list(self) -> Any:

@@ -11,6 +11,7 @@ from typing import Any
 from ticksupply import _models as m
 from ticksupply import _native
 from ticksupply import _resources as r
+from ticksupply._data import ExportData, export_data
 
 # Stop the core's threads before the interpreter tears down.
 atexit.register(_native._shutdown)
@@ -57,6 +58,9 @@ class _Blocking:
         while (batch := batches.next_page()) is not None:
             yield from batch[0]
 
+    def data(self, export_id: str, schema: Any) -> ExportData:
+        return export_data(self.native, export_id, schema)
+
 
 async def _settled(start: Callable[[asyncio.AbstractEventLoop, asyncio.Future[Any]], Any]) -> Any:
     """Awaits a native call that settles an asyncio future; cancelling the await cancels the
@@ -89,6 +93,10 @@ class _Async:
         async for batch in self._batches(op, args):
             for row in batch[0]:
                 yield row
+
+    async def data(self, export_id: str, schema: Any) -> ExportData:
+        # Opening lists the artifacts and reads the first header: off the event loop.
+        return await asyncio.to_thread(export_data, self.native, export_id, schema)
 
     async def _batches(self, op: str, args: dict[str, Any]) -> AsyncIterator[Any]:
         batches = _native.NativePages(self.native, op, _encode(args))

@@ -9,7 +9,7 @@ Hierarchy (as the official 0.2.0 client, plus ConfigurationError and the export 
     │   └── RateLimitError (retry_after)
     ├── NetworkError (cause) ── APITimeoutError (also a builtin TimeoutError)
     ├── ConfigurationError (also a ValueError)
-    ├── ExportFailedError (job, reason) · DownloadError · CanceledError
+    ├── ExportFailedError (job, reason) · DownloadError · DataError · CanceledError
 """
 
 from __future__ import annotations
@@ -151,6 +151,12 @@ class DownloadError(TicksupplyError):
     """Fetching, writing or checking an export artifact failed."""
 
 
+class DataError(TicksupplyError):
+    """An export's data could not be read or written: a truncated or corrupt artifact, CSV
+    that does not fit its schema, a Parquet file that cannot be written. The message names the
+    file."""
+
+
 __all__ = [
     "TicksupplyError",
     "APIError",
@@ -169,4 +175,5 @@ __all__ = [
     "CanceledError",
     "ExportFailedError",
     "DownloadError",
+    "DataError",
 ]

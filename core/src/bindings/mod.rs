@@ -2,6 +2,7 @@
 //! an operation name and JSON arguments to a core call, and one log-line layer. Behind the
 //! `bindings` feature; Rust users call the typed API instead.
 
+pub mod data;
 pub mod log_layer;
 pub mod ops;
 

@@ -199,6 +199,13 @@ impl ExportsResource<'_> {
         crate::artifacts::rows(self.client.clone(), id.into())
     }
 
+    /// The data of a succeeded export as Arrow record batches, typed from its schema and
+    /// decoded while the artifacts download (feature `arrow`).
+    #[cfg(feature = "arrow")]
+    pub fn data(&self, id: impl Into<String>) -> crate::data::ExportData {
+        crate::data::ExportData::for_export(self.client.clone(), id.into())
+    }
+
     /// Builder for `GET /exports`.
     pub fn list(&self) -> ListExportsRequest {
         ListExportsRequest {

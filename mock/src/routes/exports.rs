@@ -1,6 +1,8 @@
 //! Export jobs (spec §13.2): created queued, running after a quarter of `--export-delay-ms`,
 //! succeeded after all of it; cancel, delete and a test hook to fail them.
 
+use std::sync::Arc;
+
 use axum::extract::{Extension, Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -10,9 +12,10 @@ use serde_json::{Value, json};
 
 use super::subscriptions::{Gate, billing_gate};
 use super::{AppState, created, datastream_id, json_body, no_content, ok, paging, query};
-use crate::artifacts::presigned_url;
+use crate::artifacts::{presigned_url, served_len};
 use crate::errors::{ApiError, ApiResult};
 use crate::pipeline::Ctx;
+use crate::render::{self, Column, Format, ParquetOptions};
 use crate::state::{App, Artifact, Export, SubStatus, new_id};
 use crate::timefmt::{now, parse_time_input, rfc3339, to_ns};
 
@@ -116,14 +119,16 @@ pub async fn list(
 }
 
 /// `schema`: absent or `"raw"`, a built-in or custom name, a `sch_` id, or inline content.
-fn check_schema(
-    data: &mut crate::state::AccountData,
+/// Returns the content the artifacts are rendered with (its latest published version for a
+/// stored schema); `None` is the raw schema.
+fn resolve_schema(
+    data: &crate::state::AccountData,
     schema: Option<&Value>,
     category: &str,
-) -> ApiResult<()> {
+) -> ApiResult<Option<Value>> {
     match schema {
-        None | Some(Value::Null) => Ok(()),
-        Some(Value::String(s)) if s == "raw" => Ok(()),
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) if s == "raw" => Ok(None),
         Some(Value::String(s)) => {
             let name = if s == "normalized_trades" {
                 "normalized"
@@ -131,35 +136,38 @@ fn check_schema(
                 s.as_str()
             };
             let found = if s.starts_with("sch_") {
-                let found = data
-                    .schema_by_id(s)
-                    .ok_or_else(|| ApiError::not_found(format!("Export schema {s} not found")))?;
-                Some(found.category.clone())
+                let found =
+                    data.schemas.values().find(|x| x.id == *s).ok_or_else(|| {
+                        ApiError::not_found(format!("Export schema {s} not found"))
+                    })?;
+                Some(found)
             } else {
                 let same_name: Vec<_> = data.schemas.values().filter(|x| x.name == name).collect();
                 if same_name.is_empty() {
                     return Err(ApiError::invalid(format!("Unknown schema \"{s}\"")));
                 }
-                same_name
-                    .iter()
-                    .find(|x| x.category == category)
-                    .map(|x| x.category.clone())
+                same_name.into_iter().find(|x| x.category == category)
             };
             match found {
-                Some(c) if c == category => Ok(()),
+                Some(x) if x.category == category => {
+                    x.versions.last().cloned().map(Some).ok_or_else(|| {
+                        ApiError::invalid(format!("Schema \"{s}\" has no published version"))
+                    })
+                }
                 _ => Err(ApiError::invalid(format!(
                     "Schema \"{s}\" does not apply to {category} datastreams"
                 ))),
             }
         }
-        Some(v @ Value::Object(_)) => super::schemas::validate_content(v).map(|_| ()),
+        Some(v @ Value::Object(_)) => super::schemas::validate_content(v).map(Some),
         Some(_) => Err(ApiError::invalid(
             "schema must be a name, a schema id or an object",
         )),
     }
 }
 
-fn check_format(body: &Value) -> ApiResult<(String, Value)> {
+/// The format, its `format_options` resolved as echoed, and both as the renderer takes them.
+fn check_format(body: &Value) -> ApiResult<(String, Value, Format)> {
     let format = match body.get("format") {
         None | Some(Value::Null) => "csv",
         Some(Value::String(f)) if f == "csv" || f == "parquet" => f.as_str(),
@@ -181,11 +189,34 @@ fn check_format(body: &Value) -> ApiResult<(String, Value)> {
         )));
     }
     let mut resolved = opts;
-    if format == "parquet" {
-        resolved.entry("compression").or_insert(json!("zstd"));
-        resolved.entry("row_group_size").or_insert(json!(1_000_000));
-    }
-    Ok((format.to_string(), Value::Object(resolved)))
+    let render_format = if format == "parquet" {
+        let compression = resolved
+            .entry("compression")
+            .or_insert(json!("zstd"))
+            .as_str()
+            .and_then(render::parquet_compression)
+            .ok_or_else(|| {
+                ApiError::invalid(
+                    "format_options.compression must be one of \"zstd\", \"snappy\", \"gzip\", \"lz4\" or \"none\"",
+                )
+            })?;
+        let row_group_size = resolved
+            .entry("row_group_size")
+            .or_insert(json!(1_000_000))
+            .as_u64()
+            .filter(|n| *n > 0)
+            .and_then(|n| usize::try_from(n).ok())
+            .ok_or_else(|| {
+                ApiError::invalid("format_options.row_group_size must be a positive integer")
+            })?;
+        Format::Parquet(ParquetOptions {
+            compression,
+            row_group_size,
+        })
+    } else {
+        Format::Csv
+    };
+    Ok((format.to_string(), Value::Object(resolved), render_format))
 }
 
 fn artifacts_for(
@@ -194,7 +225,8 @@ fn artifacts_for(
     ds: &crate::catalog::Datastream,
     start: i64,
     end: i64,
-    format: &str,
+    format: Format,
+    columns: Option<Arc<Vec<Column>>>,
 ) -> Vec<Artifact> {
     let first = start.div_euclid(HOUR_NS);
     let last = (end - 1).div_euclid(HOUR_NS);
@@ -204,11 +236,7 @@ fn artifacts_for(
         .chars()
         .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
         .collect();
-    let ext = if format == "parquet" {
-        "parquet"
-    } else {
-        "csv.gz"
-    };
+    let ext = format.extension();
     (0..count)
         .map(|k| {
             let hour = (first + k) * HOUR_NS;
@@ -222,6 +250,9 @@ fn artifacts_for(
                 size: app.artifact_size(),
                 seed: (ds.id as u64) << 32 ^ (hour / HOUR_NS) as u64 ^ e_id.len() as u64,
                 hour_start_ns: hour,
+                format,
+                columns: columns.clone(),
+                exchange: ds.exchange,
             }
         })
         .collect()
@@ -244,14 +275,18 @@ pub async fn create(
                 .with_details(json!({ "start_time": start, "end_time": end })),
         );
     }
-    let (format, format_options) = check_format(&body)?;
+    let (format, format_options, render_format) = check_format(&body)?;
     let ds = app.catalog.datastream(ds_id).ok_or_else(|| {
         ApiError::invalid(format!(
             "Invalid datastream_id: datastream {ds_id} does not exist"
         ))
     })?;
     let mut data = ctx.account.data.lock().unwrap();
-    check_schema(&mut data, body.get("schema"), ds.category())?;
+    let content = resolve_schema(&data, body.get("schema"), ds.category())?;
+    let columns = content.as_ref().map(|c| Arc::new(render::columns(c)));
+    if let (Format::Parquet(_), Some(cols)) = (render_format, &columns) {
+        render::check_parquet(cols, ds.exchange).map_err(ApiError::invalid)?;
+    }
     match data
         .subscriptions
         .values()
@@ -271,7 +306,7 @@ pub async fn create(
     billing_gate(&data, Gate::Export)?;
     let t = now();
     let id = new_id("exp");
-    let artifacts = artifacts_for(&app, &id, ds, start, end, &format);
+    let artifacts = artifacts_for(&app, &id, ds, start, end, render_format, columns);
     {
         let mut all = app.artifacts.write().unwrap();
         for a in &artifacts {
@@ -356,22 +391,35 @@ pub async fn download(
     Extension(ctx): Extension<Ctx>,
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
-    let mut data = ctx.account.data.lock().unwrap();
-    let e = data.export_by_id(&id).ok_or_else(|| not_found(&id))?;
-    let status = view(&app, e, now()).status;
-    if status != "succeeded" {
-        return Err(ApiError::invalid(format!(
-            "Export {id} has no artifacts to download: it is {status}"
-        )));
+    // The account lock is released before a typed artifact is rendered for its length.
+    let e = {
+        let mut data = ctx.account.data.lock().unwrap();
+        let e = data.export_by_id(&id).ok_or_else(|| not_found(&id))?;
+        let status = view(&app, e, now()).status;
+        if status != "succeeded" {
+            return Err(ApiError::invalid(format!(
+                "Export {id} has no artifacts to download: it is {status}"
+            )));
+        }
+        let e = e.clone();
+        billing_gate(&data, Gate::Export)?;
+        e
+    };
+    let mut artifacts = Vec::with_capacity(e.artifacts.len());
+    let mut total = 0;
+    for a in &e.artifacts {
+        let bytes = served_len(&app, a).await.map_err(|err| {
+            ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                format!("Artifact {} could not be rendered: {err}", a.id),
+            )
+        })?;
+        total += bytes;
+        artifacts.push(
+            json!({ "id": a.id, "url": presigned_url(&app, a), "bytes": bytes, "filename": a.filename }),
+        );
     }
-    let e = e.clone();
-    billing_gate(&data, Gate::Export)?;
-    let artifacts: Vec<Value> = e
-        .artifacts
-        .iter()
-        .map(|a| json!({ "id": a.id, "url": presigned_url(&app, a), "bytes": a.size, "filename": a.filename }))
-        .collect();
-    let total: u64 = e.artifacts.iter().map(|a| a.size).sum();
     Ok(ok(
         json!({ "artifacts": artifacts, "count": e.artifacts.len(), "total_bytes": total }),
     ))

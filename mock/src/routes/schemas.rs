@@ -31,8 +31,10 @@ fn built_in_created() -> DateTime<Utc> {
         .with_timezone(&Utc)
 }
 
+/// Named as in the raw schema, so a normalized file's first column reads like a raw one's.
 fn ts_col() -> Value {
-    json!({ "output_column": "ts", "meta": { "value": "collection_timestamp_ns", "format": "ns" } })
+    let meta = json!({ "value": "collection_timestamp_ns", "format": "ns" });
+    json!({ "output_column": "collection_timestamp_ns", "meta": meta })
 }
 
 fn data_col(name: &str, path: &str, ty: &str) -> Value {

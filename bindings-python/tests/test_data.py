@@ -1,0 +1,209 @@
+"""Export data as Arrow from Python: every consumer (pyarrow, polars, pandas, DuckDB) reads
+``ExportData``; values and types are checked against independent readers (``csv`` + ``gzip``
+for CSV, pyarrow's own Parquet reader); bad input is a ``DataError`` naming the file."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import decimal
+import gzip
+import io
+import urllib.request
+
+import duckdb
+import pandas as pd
+import polars as pl
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+import ticksupply
+from ticksupply import AsyncClient, Client, DataError, ExportData, NotFoundError, read_artifacts
+
+HOURS_2 = ("2024-01-01T00:00:00Z", "2024-01-01T02:00:00Z")
+
+EVERY_TYPE = {
+    "columns": [
+        {"output_column": "ts", "meta": {"value": "collection_timestamp_ns"}},
+        {"output_column": "ms", "meta": {"value": "collection_timestamp_ns", "format": "ms"}},
+        {"output_column": "iso", "meta": {"value": "collection_timestamp_ns", "format": "iso8601"}},
+        {"output_column": "price", "data": {"binance": {"json": {"path": "p", "type": "decimal(2)"}}}},
+        {"output_column": "qty", "data": {"binance": {"json": {"path": "q", "type": "f64"}}}},
+        {"output_column": "trade", "data": {"binance": {"json": {"path": "t", "type": "i64"}}}},
+        {"output_column": "maker", "data": {"binance": {"json": {"path": "m", "type": "bool"}}}},
+        {"output_column": "missing", "data": {"binance": {"json": {"path": "nope", "type": "string"}}}},
+    ]
+}
+
+
+def export(mock, key, **create) -> tuple[Client, str]:
+    c = Client(api_key=key, base_url=mock.base_url)
+    if not c.subscriptions.list().items:
+        c.subscriptions.create(1)
+    job = c.exports.create(1, *HOURS_2, **create)
+    c.exports.wait(job.id, timeout=10, poll_interval=0.05)
+    return c, job.id
+
+
+def artifacts(c: Client, export_id: str) -> list[bytes]:
+    out = []
+    for a in c.exports.get_download(export_id).artifacts:
+        with urllib.request.urlopen(a.url) as r:
+            out.append(r.read())
+    return out
+
+
+def csv_rows(c: Client, export_id: str) -> tuple[list[str], list[list[str]]]:
+    """Every row, read independently: plain HTTP, gzip and the csv module."""
+    header: list[str] = []
+    rows: list[list[str]] = []
+    for blob in artifacts(c, export_id):
+        r = csv.reader(io.StringIO(gzip.decompress(blob).decode()))
+        header = next(r)
+        rows.extend(r)
+    return header, rows
+
+
+def test_a_raw_export_is_exact_in_pyarrow_polars_pandas_and_duckdb(mock, key):
+    c, eid = export(mock, key)
+    header, rows = csv_rows(c, eid)
+    assert header == ["collection_timestamp_ns", "data"] and len(rows) > 10
+    d = c.exports.data(eid)
+    assert isinstance(d, ExportData)
+    assert d.column_names == header
+
+    table = pa.table(d)  # the PyCapsule interface, no conversion method
+    assert table.schema.field(0).type == pa.timestamp("ns", tz="UTC")
+    assert table.schema.field(1).type == pa.string()
+    assert table.column(0).cast(pa.int64()).to_pylist() == [int(r[0]) for r in rows]
+    assert table.column(1).to_pylist() == [r[1] for r in rows]
+
+    frame = pl.DataFrame(d)  # a second scan reads a fresh stream
+    assert frame.schema["collection_timestamp_ns"] == pl.Datetime("ns", "UTC")
+    assert frame["data"].to_list() == [r[1] for r in rows]
+    assert frame["collection_timestamp_ns"].dt.epoch("ns").to_list() == [int(r[0]) for r in rows]
+
+    df = d.to_pandas()
+    assert str(df["collection_timestamp_ns"].dtype) == "datetime64[ns, UTC]"
+    assert [t.value for t in df["collection_timestamp_ns"]] == [int(r[0]) for r in rows]
+
+    got = duckdb.sql("select count(*), min(data), max(epoch_ns(collection_timestamp_ns)) from d").fetchall()[0]
+    assert got == (len(rows), min(r[1] for r in rows), max(int(r[0]) for r in rows))
+    again = duckdb.sql("select count(*) from d").fetchall()[0]
+    assert again == (len(rows),)
+
+
+def test_a_normalized_export_keeps_decimals_exact_everywhere(mock, key):
+    c, eid = export(mock, key, schema="normalized")
+    header, rows = csv_rows(c, eid)
+    d = c.exports.data(eid, schema="normalized")
+    t = d.to_arrow()
+    assert t.column_names == header
+    assert t.schema.field("price").type == pa.decimal128(38, 18)
+    assert t.schema.field("side").type == pa.bool_()
+    price = header.index("price")
+    want = [decimal.Decimal(r[price]) for r in rows]
+    assert t.column("price").to_pylist() == want
+    assert pl.DataFrame(d)["price"].to_list() == want
+    exact = d.to_pandas()
+    assert isinstance(exact["price"].dtype, pd.ArrowDtype)
+    assert list(exact["price"]) == want
+    floats = d.to_pandas(decimals="float")
+    assert floats["price"].dtype == "float64"
+    assert list(floats["price"]) == [float(w) for w in want]
+
+
+def test_inline_schema_csv_and_parquet_agree_with_pyarrows_own_reader(mock, key):
+    c, csv_id = export(mock, key, schema=EVERY_TYPE)
+    _, pq_id = export(mock, key, schema=EVERY_TYPE, format="parquet")
+    from_csv = c.exports.data(csv_id, schema=EVERY_TYPE).to_arrow()
+    from_pq = c.exports.data(pq_id).to_arrow()
+    independent = pa.concat_tables([pq.read_table(pa.BufferReader(b)) for b in artifacts(c, pq_id)])
+    assert from_pq.equals(independent)
+    assert from_csv.equals(independent)
+    assert from_csv.schema.field("ts").type == pa.timestamp("ns", tz="UTC")
+    assert from_csv.schema.field("ms").type == pa.timestamp("ms", tz="UTC")
+    assert from_csv.schema.field("iso").type == pa.timestamp("ns", tz="UTC")
+    assert from_csv.schema.field("price").type == pa.decimal128(38, 2)
+    assert from_csv.schema.field("qty").type == pa.float64()
+    assert from_csv.schema.field("trade").type == pa.int64()
+    assert from_csv.schema.field("maker").type == pa.bool_()
+    assert from_csv.column("missing").null_count == from_csv.num_rows
+
+
+def test_iter_batches_is_bounded_and_to_parquet_needs_no_pyarrow(mock, key, tmp_path):
+    c, eid = export(mock, key)
+    d = c.exports.data(eid)
+    sizes = [b.num_rows for b in d.iter_batches(rows=100)]
+    assert max(sizes) <= 100 and sum(sizes) == pa.table(d).num_rows
+    out = tmp_path / "deep" / "x.parquet"
+    rows = d.to_parquet(out)
+    assert rows == sum(sizes)
+    assert pq.read_table(out).equals(pa.table(d))
+    assert not (tmp_path / "deep" / "x.parquet.part").exists()
+
+
+def test_read_artifacts_on_disk_matches_the_export(mock, key, tmp_path):
+    c, eid = export(mock, key, schema="normalized")
+    files = c.exports.download(eid, tmp_path)
+    local = read_artifacts(files, schema="normalized", client=c).to_arrow()
+    assert local.equals(c.exports.data(eid, schema="normalized").to_arrow())
+    assert ticksupply.read_artifacts([str(f) for f in files]).to_arrow().num_rows == local.num_rows
+
+
+def test_bad_input_raises_dataerror_naming_the_file(tmp_path):
+    good = gzip.compress(b"a,b\n1,2\n" * 1000)
+    truncated = tmp_path / "truncated.csv.gz"
+    truncated.write_bytes(good[: len(good) // 2])
+    with pytest.raises(DataError, match="truncated.csv.gz"):
+        read_artifacts([truncated]).to_arrow()
+    with pytest.raises(DataError, match="truncated.csv.gz"):
+        pl.DataFrame(read_artifacts([truncated]))  # consumers see it too (their class)
+    quoted = tmp_path / "q.csv.gz"
+    quoted.write_bytes(gzip.compress(b'a,b\n"x,\n""y""",\\N\n,z\n'))
+    assert read_artifacts([quoted]).to_arrow().to_pylist() == [{"a": 'x,\n"y"', "b": None}, {"a": None, "b": "z"}]
+    wrong = tmp_path / "wrong.csv.gz"
+    wrong.write_bytes(gzip.compress(b"x,y\n1,2\n"))
+    with pytest.raises(DataError, match="wrong.csv.gz.*header"):
+        read_artifacts([wrong], schema=EVERY_TYPE)
+    with pytest.raises(DataError, match="nothere.csv.gz"):
+        read_artifacts([tmp_path / "nothere.csv.gz"])
+
+
+def test_unknown_exports_and_schemas_fail_at_once(mock, key):
+    c, eid = export(mock, key)
+    with pytest.raises(NotFoundError):
+        c.exports.data("exp_does_not_exist")
+    with pytest.raises(ticksupply.ConfigurationError, match="no_such_schema"):
+        c.exports.data(eid, schema="no_such_schema")
+    with pytest.raises(TypeError):
+        c.exports.data(eid, schema=42)
+
+
+def test_missing_optional_packages_name_the_extra(mock, key, monkeypatch):
+    c, eid = export(mock, key)
+    d = c.exports.data(eid)
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_polars(name, *args, **kwargs):
+        if name == "polars":
+            raise ImportError("no polars here")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_polars)
+    monkeypatch.delitem(__import__("sys").modules, "polars")
+    with pytest.raises(ImportError, match=r"ticksupply\[polars\]"):
+        d.to_polars()
+
+
+def test_async_client_opens_off_the_loop(mock, key):
+    c, eid = export(mock, key)
+
+    async def run():
+        async with AsyncClient(api_key=key, base_url=mock.base_url) as ac:
+            d = await ac.exports.data(eid)
+            return pa.table(d).num_rows
+
+    assert asyncio.run(run()) == pa.table(c.exports.data(eid)).num_rows
