@@ -36,6 +36,9 @@ pub(crate) struct Inner {
     pub backoff: Backoff,
     /// False when the caller supplied the `reqwest::Client`.
     pub own_http: bool,
+    /// Rate-limit pacing state, when pacing is on (shared by clones: the limits are the
+    /// account's).
+    pub pacer: Option<Arc<crate::pacing::Pacer>>,
 }
 
 impl fmt::Debug for Client {
@@ -75,9 +78,14 @@ impl Client {
 
     /// A new client with some options changed, sharing this one's connection pool.
     pub fn with_options(&self, options: ClientOptions) -> Result<Client> {
-        let key = match options.api_key {
-            Some(k) => ApiKey::new(&k, KeySource::Argument)?,
+        let key = match &options.api_key {
+            Some(k) => ApiKey::new(k, KeySource::Argument)?,
             None => (**self.inner.key.load()).clone(),
+        };
+        // Another key may be another account, with limits of its own.
+        let pacer = match (&self.inner.pacer, options.api_key.is_some()) {
+            (Some(_), true) => Some(Arc::new(crate::pacing::Pacer::new())),
+            (p, _) => p.clone(),
         };
         let timeout = options.timeout.unwrap_or(self.inner.timeout);
         let max_retries = options.max_retries.unwrap_or(self.inner.max_retries);
@@ -96,6 +104,7 @@ impl Client {
                 user_agent: self.inner.user_agent.clone(),
                 backoff: self.inner.backoff,
                 own_http: self.inner.own_http,
+                pacer,
             }),
         })
     }
@@ -122,6 +131,7 @@ impl Client {
                 user_agent: inner.user_agent.clone(),
                 backoff: inner.backoff,
                 own_http: inner.own_http,
+                pacer: inner.pacer.clone(),
             }),
         })
     }
@@ -146,6 +156,11 @@ impl Client {
     pub fn max_retries(&self) -> u32 {
         self.inner.max_retries
     }
+
+    /// Whether requests are paced under the rate limits ([`ClientBuilder::pace_rate_limit`]).
+    pub fn paces_rate_limit(&self) -> bool {
+        self.inner.pacer.is_some()
+    }
 }
 
 /// Options for [`Client::with_options`]; `None` keeps the current value.
@@ -168,6 +183,7 @@ pub struct ClientBuilder {
     user_agent: Option<String>,
     http_client: Option<reqwest::Client>,
     backoff: Option<Backoff>,
+    pace_rate_limit: bool,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -243,6 +259,15 @@ impl ClientBuilder {
         self
     }
 
+    /// Paces requests under the account's rate limits (default off): before each request, when
+    /// the last responses' `X-RateLimit-Remaining-Minute` or `-Hour` reached zero, waits until
+    /// the window has rolled over (the `X-RateLimit-Reset-*` time when sent), so that the client
+    /// does not draw a 429. Clones of the client share the pacing state. See [`crate::pacing`].
+    pub fn pace_rate_limit(mut self, on: bool) -> Self {
+        self.pace_rate_limit = on;
+        self
+    }
+
     pub fn build(self) -> Result<Client> {
         let key = ApiKey::resolve(self.api_key.as_deref())?;
         let base_url = resolve_base_url(self.base_url.as_deref())?;
@@ -281,6 +306,9 @@ impl ClientBuilder {
                 user_agent,
                 backoff: self.backoff.unwrap_or_default(),
                 own_http,
+                pacer: self
+                    .pace_rate_limit
+                    .then(|| Arc::new(crate::pacing::Pacer::new())),
             }),
         })
     }

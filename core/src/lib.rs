@@ -26,6 +26,7 @@ pub mod data;
 pub mod decimal;
 pub mod error;
 pub mod meta;
+pub mod pacing;
 pub mod pagination;
 #[doc(hidden)]
 pub mod path;

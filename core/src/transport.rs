@@ -195,11 +195,14 @@ impl Client {
         let inner = &self.inner;
         let url = self.build_url(&spec);
         let started = Instant::now();
-        let deadline = started + inner.total_timeout;
+        let mut deadline = started + inner.total_timeout;
         let safe = retry::replay_safe(&spec.method, spec.idempotency_key.is_some());
         let mut attempt: u32 = 0;
         loop {
             attempt += 1;
+            // Opt-in rate-limit pacing (`pace_rate_limit`); its wait extends the deadline.
+            let ticket = crate::pacing::acquire(inner.pacer.as_ref()).await;
+            deadline += ticket.waited();
             let remaining = deadline.saturating_duration_since(Instant::now());
             if remaining.is_zero() {
                 return Err(Error::Timeout {
@@ -208,7 +211,9 @@ impl Client {
                 });
             }
             let attempt_start = Instant::now();
-            let outcome = self.attempt(&spec, &url, remaining, attempt, safe).await;
+            let outcome = self
+                .attempt(&spec, &url, remaining, attempt, safe, ticket)
+                .await;
             let (error, floor) = match outcome {
                 Attempt::Done(mut r) => {
                     r.meta.attempts = attempt;
@@ -256,6 +261,7 @@ impl Client {
         remaining: Duration,
         n: u32,
         safe: bool,
+        ticket: crate::pacing::Ticket,
     ) -> Attempt {
         let inner = &self.inner;
         let key = inner.key.load_full();
@@ -296,6 +302,7 @@ impl Client {
             rate_limit: RateLimit::from_headers(resp.headers()),
             ..Default::default()
         };
+        ticket.observe(&meta.rate_limit, status);
         // Only an error needs the headers after the body is read (Retry-After, Location).
         let headers = (!success).then(|| resp.headers().clone());
         let body = match read_body(resp).await {

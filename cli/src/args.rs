@@ -1,0 +1,231 @@
+//! The command line, declared with clap's derive API.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::sync::plan::{Shard, parse_time};
+
+const AFTER_HELP: &str = "\
+The API key comes from TICKSUPPLY_API_KEY, or from the file named by --api-key-file (never from an
+argument: it would be kept in the shell's history); the base URL from TICKSUPPLY_BASE_URL.
+
+Exit codes: 0 success, 1 an API or export error, 2 a usage or configuration error, 130 sync
+interrupted (rerun the same command to resume).";
+
+/// Command line of the Ticksupply market data API.
+#[derive(Debug, Parser)]
+#[command(name = "ticksupply", version, about, after_help = AFTER_HELP, propagate_version = true)]
+pub struct Cli {
+    /// Print the API's JSON (one document per command; sync: one JSON object per line per event).
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    /// Read the API key from this file (surrounding whitespace trimmed) instead of
+    /// TICKSUPPLY_API_KEY.
+    #[arg(long, global = true, value_name = "PATH")]
+    pub api_key_file: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Exchanges of the catalog.
+    #[command(subcommand)]
+    Exchanges(ExchangesCmd),
+    /// Instruments of an exchange.
+    #[command(subcommand)]
+    Instruments(InstrumentsCmd),
+    /// Datastreams across the catalog.
+    #[command(subcommand)]
+    Datastreams(DatastreamsCmd),
+    /// Subscriptions: what is being recorded.
+    #[command(subcommand)]
+    Subscriptions(SubscriptionsCmd),
+    /// Export jobs and their artifacts.
+    #[command(subcommand)]
+    Exports(ExportsCmd),
+    /// Export schemas.
+    #[command(subcommand)]
+    Schemas(SchemasCmd),
+    /// What data has been collected for a datastream.
+    Availability {
+        /// Datastream id.
+        datastream_id: i64,
+    },
+    /// Billing summary of the account.
+    Billing,
+    /// Export windows of datastreams and write them as a Parquet dataset (resumable,
+    /// idempotent).
+    Sync(SyncArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ExchangesCmd {
+    /// Every exchange.
+    List,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum InstrumentsCmd {
+    /// Every instrument of an exchange (all pages).
+    List {
+        /// Exchange code (`binance`, `kraken`, …).
+        exchange: String,
+        /// Case-insensitive substring of the symbol.
+        #[arg(long)]
+        search: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DatastreamsCmd {
+    /// Every datastream matching the filters (all pages).
+    List {
+        #[arg(long)]
+        exchange: Option<String>,
+        #[arg(long)]
+        instrument: Option<String>,
+        /// `trades`, `depth`, `ticker`, …
+        #[arg(long)]
+        stream_type: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SubscriptionsCmd {
+    /// Every subscription (all pages).
+    List,
+    /// One subscription.
+    Get { id: String },
+    /// Start recording a datastream.
+    Create { datastream_id: i64 },
+    /// Pause recording.
+    Pause { id: String },
+    /// Resume recording.
+    Resume { id: String },
+    /// Stop recording and remove the subscription's spans.
+    Delete { id: String },
+}
+
+/// Format of an export's artifacts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Csv,
+    Parquet,
+}
+
+impl Format {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Csv => "csv",
+            Format::Parquet => "parquet",
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ExportsCmd {
+    /// Every export job (all pages).
+    List,
+    /// One export job.
+    Get { id: String },
+    /// Create an export of `[--from, --to)`.
+    Create {
+        datastream_id: i64,
+        /// Window start: RFC 3339, a date `YYYY-MM-DD` (UTC midnight) or nanoseconds.
+        #[arg(long, value_parser = parse_time, allow_hyphen_values = true)]
+        from: i64,
+        /// Window end (exclusive), in the same forms.
+        #[arg(long, value_parser = parse_time, allow_hyphen_values = true)]
+        to: i64,
+        /// Schema name (`raw`, `normalized`, one of yours) or `sch_` id.
+        #[arg(long)]
+        schema: Option<String>,
+        #[arg(long, value_enum)]
+        format: Option<Format>,
+    },
+    /// Wait until an export finishes; exit 1 when it fails.
+    Wait {
+        id: String,
+        /// Give up after this many seconds (default 900).
+        #[arg(long, value_name = "SECONDS")]
+        timeout: Option<u64>,
+    },
+    /// Download every artifact of a succeeded export into DIR.
+    Download {
+        id: String,
+        dir: PathBuf,
+        /// Replace files that already exist.
+        #[arg(long)]
+        overwrite: bool,
+    },
+    /// Cancel a queued or running export.
+    Cancel { id: String },
+    /// Delete an export.
+    Delete { id: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SchemasCmd {
+    /// Built-in and custom schemas.
+    List,
+    /// One schema, by `sch_` id or by name.
+    Get { name_or_id: String },
+}
+
+/// Length of the windows a sync cuts its range into.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Partition {
+    Day,
+    Hour,
+}
+
+impl Partition {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Partition::Day => "day",
+            Partition::Hour => "hour",
+        }
+    }
+    pub fn step_ns(self) -> i64 {
+        match self {
+            Partition::Day => 86_400_000_000_000,
+            Partition::Hour => 3_600_000_000_000,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = crate::sync::SYNC_HELP)]
+pub struct SyncArgs {
+    /// Datastreams: ids, or EXCHANGE:INSTRUMENT:STREAM_TYPE (repeat the option, or give several).
+    #[arg(long = "datastream", value_name = "ID|EXCHANGE:INSTRUMENT:STREAM_TYPE", required = true, num_args = 1..)]
+    pub datastreams: Vec<String>,
+    /// Range start: RFC 3339, a date `YYYY-MM-DD` (UTC midnight) or nanoseconds.
+    #[arg(long, value_parser = parse_time, allow_hyphen_values = true)]
+    pub from: i64,
+    /// Range end (exclusive), in the same forms.
+    #[arg(long, value_parser = parse_time, allow_hyphen_values = true)]
+    pub to: i64,
+    /// Destination: a directory, or s3://bucket/prefix (also gs://, az://).
+    #[arg(long, value_name = "DIR|URL")]
+    pub dest: String,
+    /// Export schema: `raw`, a built-in or custom name, or a `sch_` id.
+    #[arg(long, default_value = "raw")]
+    pub schema: String,
+    /// One export (and one Parquet file) per datastream and day, or hour.
+    #[arg(long, value_enum, default_value = "day")]
+    pub partition: Partition,
+    /// Exports and downloads in flight at once.
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u64).range(1..=64))]
+    pub concurrency: u64,
+    /// Only windows K of N (1-based): several machines or processes share one sync.
+    #[arg(long, value_name = "K/N", value_parser = Shard::parse)]
+    pub shard: Option<Shard>,
+    /// Also keep the export's gzip CSV artifacts, in `_raw/` beside each Parquet file.
+    #[arg(long)]
+    pub keep_csv: bool,
+}

@@ -1,0 +1,396 @@
+//! What a sync reports as it goes: progress bars on a terminal, one plain line per event
+//! otherwise, one JSON object per line per event with `--json`; then a summary.
+
+use std::io::IsTerminal;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use super::plan::{Window, rfc3339};
+use crate::args::Partition;
+use crate::error::CliError;
+use crate::output::out;
+use crate::table::bytes;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// indicatif bars on stderr (a terminal).
+    Bars,
+    /// One line per event on stdout.
+    Lines,
+    /// One JSON object per line per event on stdout.
+    Json,
+}
+
+/// A window that failed, for the summary.
+#[derive(Debug, Clone, Serialize)]
+pub struct Failure {
+    pub window: String,
+    pub datastream: String,
+    pub code: String,
+    pub error: String,
+    pub request_id: Option<String>,
+}
+
+/// Counts of a run.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Stats {
+    /// Windows of the plan (of this shard).
+    pub planned: usize,
+    /// Windows this run exports and writes.
+    pub to_sync: usize,
+    pub skipped_done: usize,
+    pub skipped_empty: usize,
+    pub exported: usize,
+    pub done: usize,
+    pub failed: usize,
+    pub rows: u64,
+    pub bytes: u64,
+    pub files: usize,
+    pub failures: Vec<Failure>,
+}
+
+/// What a run is about to do.
+pub struct Plan<'a> {
+    /// Windows of the plan (of this shard).
+    pub planned: usize,
+    /// Windows to export and write.
+    pub to_sync: usize,
+    /// Windows already done.
+    pub done: usize,
+    /// Windows without collected data.
+    pub empty: usize,
+    pub datastreams: &'a [String],
+    pub shard: Option<String>,
+}
+
+/// One thing that happened to a window.
+pub enum Event<'a> {
+    SkippedDone(&'a Window),
+    SkippedEmpty(&'a Window),
+    Exported {
+        w: &'a Window,
+        export_id: &'a str,
+        reused: bool,
+    },
+    Done {
+        w: &'a Window,
+        export_id: &'a str,
+        rows: u64,
+        bytes: u64,
+        path: &'a str,
+        raw_files: usize,
+    },
+    Failed {
+        w: &'a Window,
+        error: &'a CliError,
+    },
+}
+
+struct Bars {
+    multi: MultiProgress,
+    exported: ProgressBar,
+    written: ProgressBar,
+}
+
+pub struct Progress {
+    mode: Mode,
+    partition: Partition,
+    started: Instant,
+    bars: Option<Bars>,
+    stats: Mutex<Stats>,
+}
+
+fn style(template: &str) -> ProgressStyle {
+    ProgressStyle::with_template(template)
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> ")
+}
+
+impl Progress {
+    pub fn new(json: bool, partition: Partition) -> Progress {
+        let mode = if json {
+            Mode::Json
+        } else if std::io::stderr().is_terminal() {
+            Mode::Bars
+        } else {
+            Mode::Lines
+        };
+        Progress {
+            mode,
+            partition,
+            started: Instant::now(),
+            bars: None,
+            stats: Mutex::new(Stats::default()),
+        }
+    }
+
+    fn stats(&self) -> std::sync::MutexGuard<'_, Stats> {
+        self.stats.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn window_fields(&self, w: &Window) -> serde_json::Map<String, Value> {
+        let mut m = serde_json::Map::new();
+        m.insert("window".into(), json!(w.label(self.partition)));
+        m.insert("datastream_id".into(), json!(w.ds.id));
+        m.insert("datastream".into(), json!(w.ds.label()));
+        m.insert("start".into(), json!(rfc3339(w.start)));
+        m.insert("end".into(), json!(rfc3339(w.end)));
+        m
+    }
+
+    fn emit(&self, event: &str, w: &Window, extra: Value, line: String) {
+        match self.mode {
+            Mode::Json => {
+                let mut m = serde_json::Map::new();
+                m.insert("event".into(), json!(event));
+                m.extend(self.window_fields(w));
+                if let Value::Object(x) = extra {
+                    m.extend(x);
+                }
+                out(&Value::Object(m).to_string());
+            }
+            Mode::Lines => out(&line),
+            Mode::Bars => {}
+        }
+    }
+
+    /// The plan is known: how many windows, and how many this run works on.
+    pub fn planned(&mut self, plan: Plan<'_>) {
+        let Plan {
+            planned,
+            to_sync,
+            done,
+            empty,
+            datastreams,
+            shard,
+        } = plan;
+        {
+            let mut s = self.stats();
+            s.planned = planned;
+            s.to_sync = to_sync;
+        }
+        match self.mode {
+            Mode::Json => out(&json!({
+                "event": "plan",
+                "datastreams": datastreams,
+                "windows": planned,
+                "to_sync": to_sync,
+                "already_done": done,
+                "without_data": empty,
+                "shard": shard,
+            })
+            .to_string()),
+            Mode::Lines => out(&format!(
+                "plan {planned} window(s) of {}: {to_sync} to sync, {done} already done, {empty} without data{}",
+                datastreams.join(", "),
+                shard.map(|s| format!(" (shard {s})")).unwrap_or_default()
+            )),
+            Mode::Bars => {
+                let multi = MultiProgress::with_draw_target(ProgressDrawTarget::stderr());
+                let exported = multi.add(ProgressBar::new(to_sync as u64));
+                exported.set_style(style("{prefix:>9} [{bar:30}] {pos}/{len} windows"));
+                exported.set_prefix("exported");
+                let written = multi.add(ProgressBar::new(to_sync as u64));
+                written.set_style(style(
+                    "{prefix:>9} [{bar:30}] {pos}/{len} windows  {msg}  eta {eta}",
+                ));
+                written.set_prefix("written");
+                written.enable_steady_tick(Duration::from_millis(250));
+                if done + empty > 0 {
+                    let _ = multi.println(format!(
+                        "{planned} window(s): {done} already done, {empty} without data"
+                    ));
+                }
+                self.bars = Some(Bars {
+                    multi,
+                    exported,
+                    written,
+                });
+            }
+        }
+    }
+
+    pub fn event(&self, ev: Event<'_>) {
+        match ev {
+            Event::SkippedDone(w) => {
+                self.stats().skipped_done += 1;
+                self.emit(
+                    "window_skipped",
+                    w,
+                    json!({ "reason": "done" }),
+                    format!(
+                        "skipped {} {} already done",
+                        w.label(self.partition),
+                        w.ds.label()
+                    ),
+                );
+            }
+            Event::SkippedEmpty(w) => {
+                self.stats().skipped_empty += 1;
+                self.emit(
+                    "window_skipped",
+                    w,
+                    json!({ "reason": "no_data" }),
+                    format!(
+                        "skipped {} {} no data collected",
+                        w.label(self.partition),
+                        w.ds.label()
+                    ),
+                );
+            }
+            Event::Exported {
+                w,
+                export_id,
+                reused,
+            } => {
+                self.stats().exported += 1;
+                if let Some(b) = &self.bars {
+                    b.exported.inc(1);
+                }
+                self.emit(
+                    "window_exported",
+                    w,
+                    json!({ "export_id": export_id, "reused": reused }),
+                    format!(
+                        "exported {} {} {export_id}{}",
+                        w.label(self.partition),
+                        w.ds.label(),
+                        if reused { " (reused)" } else { "" }
+                    ),
+                );
+            }
+            Event::Done {
+                w,
+                export_id,
+                rows,
+                bytes: n,
+                path,
+                raw_files,
+            } => {
+                let (total_rows, total_bytes) = {
+                    let mut s = self.stats();
+                    s.done += 1;
+                    s.rows += rows;
+                    s.bytes += n;
+                    s.files += 1;
+                    (s.rows, s.bytes)
+                };
+                if let Some(b) = &self.bars {
+                    let secs = self.started.elapsed().as_secs_f64().max(0.001);
+                    b.written.inc(1);
+                    b.written.set_message(format!(
+                        "{total_rows} rows, {}, {}/s",
+                        bytes(total_bytes),
+                        bytes((total_bytes as f64 / secs) as u64)
+                    ));
+                }
+                self.emit(
+                    "window_done",
+                    w,
+                    json!({
+                        "export_id": export_id,
+                        "rows": rows,
+                        "bytes": n,
+                        "path": path,
+                        "raw_files": raw_files,
+                    }),
+                    format!(
+                        "written {} {} {rows} rows {} {path}",
+                        w.label(self.partition),
+                        w.ds.label(),
+                        bytes(n)
+                    ),
+                );
+            }
+            Event::Failed { w, error } => {
+                let failure = Failure {
+                    window: w.label(self.partition),
+                    datastream: w.ds.label(),
+                    code: error.code().to_string(),
+                    error: error.to_string(),
+                    request_id: error.request_id().map(str::to_string),
+                };
+                {
+                    let mut s = self.stats();
+                    s.failed += 1;
+                    s.failures.push(failure.clone());
+                }
+                let line = format!(
+                    "failed {} {} {}",
+                    failure.window, failure.datastream, failure.error
+                );
+                if let Some(b) = &self.bars {
+                    let _ = b.multi.println(&line);
+                }
+                self.emit(
+                    "window_failed",
+                    w,
+                    json!({
+                        "code": failure.code,
+                        "error": failure.error,
+                        "request_id": failure.request_id,
+                    }),
+                    line,
+                );
+            }
+        }
+    }
+
+    /// Ends the bars and prints the summary; returns the counts.
+    pub fn finish(&self, interrupted: bool) -> Stats {
+        if let Some(b) = &self.bars {
+            b.exported.finish_and_clear();
+            b.written.finish_and_clear();
+            let _ = b.multi.clear();
+        }
+        let s = self.stats().clone();
+        let elapsed = self.started.elapsed().as_secs_f64();
+        match self.mode {
+            Mode::Json => {
+                let mut v = serde_json::to_value(&s).unwrap_or(Value::Null);
+                if let Value::Object(m) = &mut v {
+                    m.insert("event".into(), json!("summary"));
+                    m.insert(
+                        "elapsed_s".into(),
+                        json!((elapsed * 1000.0).round() / 1000.0),
+                    );
+                    m.insert("interrupted".into(), json!(interrupted));
+                }
+                out(&v.to_string());
+            }
+            Mode::Lines | Mode::Bars => {
+                let state = if interrupted {
+                    "sync interrupted"
+                } else if s.failed > 0 {
+                    "sync incomplete"
+                } else {
+                    "sync complete"
+                };
+                out(&format!(
+                    "{state}: {} window(s): {} written, {} already done, {} without data, {} failed",
+                    s.planned, s.done, s.skipped_done, s.skipped_empty, s.failed
+                ));
+                out(&format!(
+                    "  {} rows, {} in {} file(s), {elapsed:.1} s",
+                    s.rows,
+                    bytes(s.bytes),
+                    s.files
+                ));
+                if self.mode == Mode::Bars {
+                    // Failures went to the terminal above the bars; list them again here.
+                    for f in &s.failures {
+                        out(&format!(
+                            "  failed {} {} {}",
+                            f.window, f.datastream, f.error
+                        ));
+                    }
+                }
+            }
+        }
+        s
+    }
+}
