@@ -20,7 +20,7 @@ $(MOCK): $(shell find mock/src -name '*.rs') mock/Cargo.toml Cargo.toml
 mock: $(MOCK)
 
 demo: $(MOCK) python-dev node-dev examples/javascript/node_modules/.ok
-	cargo build --quiet --example quickstart -p ticksupply
+	cargo build --quiet --example quickstart -p ticksupply --features arrow
 	@echo "== Rust"
 	scripts/with-mock --export-delay-ms 500 -- target/debug/examples/quickstart
 	@echo "== Python"
@@ -43,17 +43,20 @@ test-rust:
 $(VENV)/.ok:
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check 'maturin>=1.9.4,<2' 'pytest>=8' 'pytest-asyncio>=0.23' 'ruff>=0.6' 'tqdm>=4' \
-	  'pyarrow>=17' 'polars>=1.3' 'pandas>=2.2' 'duckdb>=1.1'
+	  'pyarrow>=17' 'polars>=1.3' 'pandas>=2.2' 'duckdb>=1.1' 'mypy==2.4.1' 'pyright==1.1.414'
 	touch $@
 
-# The wheel built into the project venv (editable), its lint, and its pytest suite.
+# The wheel built into the project venv (editable), its lint, its static types (mypy --strict and
+# pyright over the package, a typed file exercising every resource, and the examples) and its
+# pytest suite, which also walks the official 0.2.0 package's public names.
 python-dev: $(VENV)/.ok
 	cd bindings-python && ../$(VENV)/bin/maturin develop --quiet
 
-test-python: $(MOCK) python-dev
+test-python: $(MOCK) python-dev $(OFFICIAL_VENV)/.ok
 	$(VENV)/bin/ruff check bindings-python tests bench examples
 	$(VENV)/bin/ruff format --check bindings-python tests/official-clients bench examples
-	cd bindings-python && ../$(VENV)/bin/python -m pytest -q
+	cd bindings-python && ../$(VENV)/bin/mypy && ../$(VENV)/bin/pyright
+	cd bindings-python && TICKSUPPLY_OFFICIAL_PYTHON=$(CURDIR)/$(OFFICIAL_VENV)/bin/python ../$(VENV)/bin/python -m pytest -q
 
 # The npm package: dependencies from its lockfile, the addon (debug) and its generated loader,
 # which must match what is committed, then the node:test suites and the type check.
@@ -75,7 +78,8 @@ examples/javascript/node_modules/.ok: examples/javascript/package-lock.json
 # The quick starts run against the mock, so they cannot rot, and print the same lines in
 # every language.
 test-examples: $(MOCK) python-dev node-dev examples/javascript/node_modules/.ok
-	cargo build --quiet --example quickstart --example tour -p ticksupply
+	bindings-node/node_modules/.bin/tsc -p examples/javascript
+	cargo build --quiet --example quickstart --example tour -p ticksupply --features arrow
 	scripts/same-output --export-delay-ms 200 -- target/debug/examples/quickstart \
 	  -- $(VENV)/bin/python examples/python/quickstart.py -- node examples/javascript/quickstart.mjs \
 	  -- bash examples/curl/quickstart.sh
@@ -138,7 +142,8 @@ bench: $(MOCK)
 	test -x .bench/venv-official/bin/python || ($(PYTHON) -m venv .bench/venv-official && \
 	  .bench/venv-official/bin/pip install --quiet --disable-pip-version-check 'ticksupply==0.2.0')
 	test -x .bench/venv-ours/bin/python || $(PYTHON) -m venv .bench/venv-ours
-	.bench/venv-ours/bin/pip install --quiet --disable-pip-version-check 'maturin>=1.9.4,<2'
+	.bench/venv-ours/bin/pip install --quiet --disable-pip-version-check 'maturin>=1.9.4,<2' \
+	  'pyarrow>=17' 'polars>=1.3' 'pandas>=2.2' 'duckdb>=1.1'
 	rm -rf .bench/wheels && cd bindings-python && ../.bench/venv-ours/bin/maturin build --release --quiet --out ../.bench/wheels
 	.bench/venv-ours/bin/pip install --quiet --disable-pip-version-check --force-reinstall .bench/wheels/*.whl
 	$(MAKE) --no-print-directory bindings-node/node_modules/.ok

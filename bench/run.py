@@ -17,6 +17,9 @@ import tempfile
 import time
 import urllib.request
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "data"))
+from section import data_section  # noqa: E402
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
 SECONDS = os.environ.get("BENCH_SECONDS", "2")
@@ -259,6 +262,7 @@ def main():
     capture_bodies(tmp)
     server, base = start([os.path.join(RUST_BIN, "bench-static-server"), tmp], "listening on ")
     rows = []
+    data = None
     try:
         contenders = [
             ("ours", lambda w: run_rust("bench-ours", base, w)),
@@ -287,6 +291,8 @@ def main():
         rows += node_rows(base)
         if os.environ.get("BENCH_EXPORTS", "1") != "0":
             rows += export_rows()
+        if os.environ.get("BENCH_DATA", "1") != "0":
+            data = data_section(PY_OURS, MOCK)
         ceiling = wrk_ceiling(base)
         seq = next(r for r in rows if r[1] == "sequential calls")
         if ceiling:
@@ -304,10 +310,18 @@ def main():
     finally:
         server.kill()
         shutil.rmtree(tmp, ignore_errors=True)
-    report(rows)
+    report(rows, data)
 
 
 NOTES_HEADING = "## Where the time goes"
+
+
+def data_markdown(data):
+    if data is None:
+        return ""
+    table, goals = data
+    print(table + "\n".join(goals))
+    return "\n## Export data into tables (Python)\n\n" + table + "\nGoals:\n\n" + "".join(f"- {g}\n" for g in goals)
 
 
 def fmt(v):
@@ -316,7 +330,7 @@ def fmt(v):
     return f"{v:,.1f}" if v < 100 else f"{v:,.0f}"
 
 
-def report(rows):
+def report(rows, data=None):
     head = "| language | benchmark | ours | against | theirs | ours/theirs |\n|---|---|---|---|---|---|\n"
     body = "".join(
         f"| {lang} | {label} ({unit}) | {fmt(o)} | {who} | {fmt(t)} | {'' if r is None else f'{r:.2f}x'} |\n"
@@ -342,7 +356,9 @@ def report(rows):
             f"# Benchmarks\n\nProduced by `make bench` on {time.strftime('%Y-%m-%d')} ({machine}); "
             f"{ROUNDS} rounds of {SECONDS} s per contender.\n\n{head}{body}\n{notes}\n\n"
             "Call benchmarks run against `bench/rust/static-server` (bodies captured from "
-            "ticksupply-mock, realistic headers), one client runtime thread, `max_retries(0)`.\n" + kept
+            "ticksupply-mock, realistic headers), one client runtime thread, `max_retries(0)`.\n"
+            + data_markdown(data)
+            + kept
         )
 
 

@@ -36,128 +36,224 @@ export interface PageOptions extends CallOptions {
   pageToken?: string
 }
 
+// ---------------------------------------------------------------------------------------------
+// Results: one interface per API object, with the API's JSON field names (the names of the
+// official Python client's models in parentheses where they differ). Times are RFC 3339 strings;
+// nanosecond fields are `bigint`. A field this version does not know is still on the object at
+// run time (read it through a cast); an enum value it does not know comes through as a string.
+
+/** `queued`, `running`, `succeeded`, `failed`, `canceled`, `deleted`, or a value this version does not know. */
+export type ExportStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'canceled' | 'deleted' | (string & {})
+/** `active`, `paused`, `deleted`, or a value this version does not know. */
+export type SubscriptionStatus = 'active' | 'paused' | 'deleted' | (string & {})
+/** The stream category a schema applies to. */
+export type StreamCategory =
+  | 'trade'
+  | 'orderbook'
+  | 'book_update'
+  | 'quote'
+  | 'kline'
+  | 'ticker'
+  | 'liquidation'
+  | (string & {})
+/** An account's access state. */
+export type AccessStatus = 'ACTIVE' | 'TRIALING' | 'GRACE' | 'SUSPENDED' | 'NONE' | (string & {})
+/** `csv` (gzip CSV with a header row) or `parquet`. */
+export type ExportFormat = 'csv' | 'parquet' | (string & {})
+/** How a metadata timestamp is written. */
+export type TimestampFormat = 'ns' | 'us' | 'ms' | 's' | 'iso8601' | (string & {})
+
+/** One page of a list. */
 export interface Page<T> {
   items: T[]
-  total?: number
-  limit?: number
-  next_page_token?: string | null
-  [field: string]: unknown
+  /** Items across all pages that match the filters. */
+  total: number
+  /** Page size the server applied. */
+  limit: number
+  /** Pass as `pageToken` for the next page; `null` on the last page. */
+  next_page_token: string | null
 }
 
 export interface Exchange {
+  /** Used in paths and filters: `binance`, `okx_spot`. */
   code: string
   display_name: string
-  [field: string]: unknown
 }
 export interface Instrument {
   symbol: string
   base?: string | null
   quote?: string | null
+  /** `spot`, `perpetual`, `futures`, `option`, … */
   instrument_type?: string | null
-  [field: string]: unknown
 }
 export interface DatastreamInfo {
+  /** What subscriptions and exports name. */
   datastream_id: number
   exchange: string
   instrument: string
   stream_type: string
   wire_format: string
-  [field: string]: unknown
 }
-/** `active`, `paused`, `deleted`, or a value this version does not know yet. */
-export type SubscriptionStatus = 'active' | 'paused' | 'deleted' | (string & {})
+/** A page of instruments. */
+export type PaginatedInstruments = Page<Instrument>
+/** A page of datastreams. */
+export type PaginatedDatastreams = Page<DatastreamInfo>
+
+/** A subscription as `get` and `list` return it. */
 export interface Subscription {
   id: string
-  datastream_id?: number
+  datastream_id: number
   status: SubscriptionStatus
   created_at: string
-  datastream?: DatastreamInfo
-  [field: string]: unknown
+  datastream?: DatastreamInfo | null
 }
+/** A subscription as `create` returns it (the API's `SubscriptionDetail`); `spans` is empty on create. */
+export interface SubscriptionResponse {
+  id: string
+  status: SubscriptionStatus
+  datastream: DatastreamInfo
+  created_at: string
+  spans: SubscriptionSpan[]
+}
+/** A time span the subscription collected data over; `ended_at` is `null` while it is open. */
 export interface SubscriptionSpan {
   id: string
   started_at: string
   ended_at: string | null
-  [field: string]: unknown
 }
-export type ExportStatus =
-  | 'queued'
-  | 'running'
-  | 'succeeded'
-  | 'failed'
-  | 'canceled'
-  | 'deleted'
-  | (string & {})
+export type PaginatedSubscriptions = Page<Subscription>
+
 export interface ExportJob {
   id: string
   datastream_id: number
+  /** Window start (inclusive), nanoseconds since the epoch. */
   start_time: bigint
+  /** Window end (exclusive), nanoseconds since the epoch. */
   end_time: bigint
-  format: string
-  format_options?: unknown
+  format: ExportFormat
+  /** The options the server resolved for `format` (`{}` for csv). */
+  format_options?: Record<string, unknown>
   status: ExportStatus
+  /** Why it failed (when `failed`). */
   reason?: string | null
   created_at: string
   started_at?: string | null
   finished_at?: string | null
-  [field: string]: unknown
 }
+export type PaginatedExportJobs = Page<ExportJob>
+/** One artifact of a succeeded export: a presigned `url`, valid for minutes, fetched without the API key. */
 export interface ArtifactDownload {
   id: string
   url: string
   bytes: number
   filename: string
-  [field: string]: unknown
 }
-export interface ExportDownload {
+export interface ExportDownloadResponse {
   artifacts: ArtifactDownload[]
   count: number
   total_bytes: number
-  [field: string]: unknown
 }
+/** @deprecated The same as `ExportDownloadResponse`. */
+export type ExportDownload = ExportDownloadResponse
+
+/** A system metadata value, in a time `format` (default `ns`). */
+export interface MetaExtraction {
+  value: 'collection_timestamp_ns' | (string & {})
+  format?: TimestampFormat
+}
+/** A value of the raw JSON message: a dot-notation `path` and a `type` (`decimal(18)`, `f64`, `i64`, `string`, `bool`). */
+export interface JsonExtraction {
+  path: string
+  type: string
+}
+/** One exchange's extraction rule; `transform` is an SQL expression of `{v}`. */
+export interface ExchangeExtractor {
+  json?: JsonExtraction
+  transform?: string | null
+}
+/** One column of a schema: `output_column` and exactly one of `meta` or `data` (exchange code -> rule). */
 export interface SchemaColumn {
   output_column: string
-  source: unknown
-  [field: string]: unknown
+  meta?: MetaExtraction | null
+  data?: Record<string, ExchangeExtractor> | null
 }
-export interface ExportSchema {
+/** The Python client's name of `SchemaColumn`. */
+export type CreateSchemaColumnRequest = SchemaColumn
+/** One exchange's unfold rule: the `path` of a JSON array to expand into one row per element. */
+export interface UnfoldConfig {
+  path: string
+}
+export interface DeriveArrayInput {
+  path: string
+  tag: string
+}
+/** A field synthesized from the raw message before extraction. */
+export interface DeriveField {
+  field: string
+  op: 'tagged_concat' | (string & {})
+  arrays: DeriveArrayInput[]
+  tag_field: string
+  value_field: string
+}
+/** Exchange code -> unfold rule (`null` clears it). */
+export type UnfoldMap = Record<string, UnfoldConfig>
+/** Exchange code -> derived fields (`null` clears them). */
+export type DeriveMap = Record<string, DeriveField[]>
+/** A schema's content, also accepted inline by `exports.create` and `exports.data`. */
+export interface SchemaContent {
+  columns: SchemaColumn[]
+  unfold?: UnfoldMap | null
+  derive?: DeriveMap | null
+}
+/** A schema as `exportSchemas.list` returns it: the latest published `version` (0 if none). */
+export interface ExportSchemaListItem {
   id: string
   name: string
-  stream_category: string
+  stream_category: StreamCategory
   is_built_in: boolean
   created_at: string
   version: number
   has_draft: boolean
-  columns?: SchemaColumn[]
-  unfold?: unknown
-  derive?: unknown
-  [field: string]: unknown
 }
+/** A schema with the content of a version: what create, get, update, the draft calls and publish return. */
+export interface ExportSchemaWithVersion extends ExportSchemaListItem, SchemaContent {}
+/** @deprecated Either schema shape: `ExportSchemaListItem` or `ExportSchemaWithVersion`. */
+export interface ExportSchema extends ExportSchemaListItem {
+  columns?: SchemaColumn[]
+  unfold?: UnfoldMap | null
+  derive?: DeriveMap | null
+}
+
+/** A range with data: `from` to `to`, nanoseconds since the epoch. */
 export interface AvailabilityRange {
   from: bigint
   to: bigint
   rows_estimate: number
-  [field: string]: unknown
 }
-export interface Availability {
+export interface AvailabilityResponse {
   datastream: DatastreamInfo
   ranges: AvailabilityRange[]
   updated_at: string
-  [field: string]: unknown
+}
+/** @deprecated The same as `AvailabilityResponse`. */
+export type Availability = AvailabilityResponse
+export interface BillingUsage {
+  extra_stream_minutes_total: number
+  /** GiB, as a decimal string (`"12.5"`). */
+  export_gb_total: string
+  export_gb_extra: number
 }
 export interface BillingSummary {
-  access_status: string
+  access_status: AccessStatus
+  /** Set when `access_status` is `GRACE`. */
   grace_until?: string | null
   plan_code?: string | null
   current_period_end?: string | null
-  usage: {
-    extra_stream_minutes_total: number
-    export_gb_total: string | number
-    export_gb_extra: number
-    [field: string]: unknown
-  }
-  [field: string]: unknown
+  usage: BillingUsage
 }
+
+// ---------------------------------------------------------------------------------------------
+// Calls
 
 export interface InstrumentFilters {
   search?: string
@@ -170,19 +266,19 @@ export interface DatastreamFilters {
   wireFormat?: string
 }
 export interface SchemaContentOptions {
-  unfold?: unknown
-  derive?: unknown
+  unfold?: UnfoldMap | null
+  derive?: DeriveMap | null
 }
 
 export declare class Exchanges {
   list(opts?: CallOptions): Promise<Result<Exchange[]>>
-  listInstruments(exchange: string, opts?: InstrumentFilters & PageOptions): Promise<Result<Page<Instrument>>>
+  listInstruments(exchange: string, opts?: InstrumentFilters & PageOptions): Promise<Result<PaginatedInstruments>>
   listAllInstruments(exchange: string, opts?: InstrumentFilters & Omit<PageOptions, 'pageToken'>): AsyncIterable<Instrument>
   listDatastreams(
     exchange: string,
     instrument: string,
     opts?: DatastreamFilters & PageOptions,
-  ): Promise<Result<Page<DatastreamInfo>>>
+  ): Promise<Result<PaginatedDatastreams>>
   listAllDatastreams(
     exchange: string,
     instrument: string,
@@ -190,24 +286,25 @@ export declare class Exchanges {
   ): AsyncIterable<DatastreamInfo>
 }
 export declare class Datastreams {
-  list(opts?: { exchange?: string; instrument?: string } & DatastreamFilters & PageOptions): Promise<Result<Page<DatastreamInfo>>>
+  list(opts?: { exchange?: string; instrument?: string } & DatastreamFilters & PageOptions): Promise<Result<PaginatedDatastreams>>
   listAll(opts?: { exchange?: string; instrument?: string } & DatastreamFilters & Omit<PageOptions, 'pageToken'>): AsyncIterable<DatastreamInfo>
 }
 export declare class Subscriptions {
-  list(opts?: PageOptions): Promise<Result<Page<Subscription>>>
+  list(opts?: PageOptions): Promise<Result<PaginatedSubscriptions>>
   listAll(opts?: Omit<PageOptions, 'pageToken'>): AsyncIterable<Subscription>
   get(id: string, opts?: CallOptions): Promise<Result<Subscription>>
-  create(datastreamId: number, opts?: WriteOptions): Promise<Result<Subscription>>
+  create(datastreamId: number, opts?: WriteOptions): Promise<Result<SubscriptionResponse>>
   /** Resolves to `undefined` (204). */
   pause(id: string, opts?: WriteOptions): Promise<void>
   resume(id: string, opts?: WriteOptions): Promise<void>
-  delete(id: string, opts?: WriteOptions): Promise<Result<Subscription> | undefined>
+  /** Resolves to `undefined` (204). */
+  delete(id: string, opts?: WriteOptions): Promise<void>
   listSpans(id: string, opts?: CallOptions): Promise<Result<SubscriptionSpan[]>>
 }
 export interface CreateExportOptions extends WriteOptions {
-  /** A schema name or id, or an inline schema object. */
-  schema?: string | Record<string, unknown>
-  format?: string
+  /** `raw` (default), a built-in name (`normalized`), a `sch_` id, or inline content. */
+  schema?: string | SchemaContent
+  format?: ExportFormat
   formatOptions?: Record<string, unknown>
 }
 export interface WaitOptions extends CallOptions {
@@ -225,14 +322,16 @@ export interface DownloadOptions extends CallOptions {
   onProgress?: (doneBytes: number, totalBytes: number) => void
 }
 export declare class Exports {
-  list(opts?: PageOptions): Promise<Result<Page<ExportJob>>>
+  list(opts?: PageOptions): Promise<Result<PaginatedExportJobs>>
   listAll(opts?: Omit<PageOptions, 'pageToken'>): AsyncIterable<ExportJob>
   get(id: string, opts?: CallOptions): Promise<Result<ExportJob>>
   create(datastreamId: number, startTime: TimeInput, endTime: TimeInput, opts?: CreateExportOptions): Promise<Result<ExportJob>>
   create(params: { datastreamId: number; startTime: TimeInput; endTime: TimeInput } & CreateExportOptions): Promise<Result<ExportJob>>
-  getDownload(id: string, opts?: CallOptions): Promise<Result<ExportDownload>>
-  cancel(id: string, opts?: WriteOptions): Promise<Result<ExportJob>>
-  delete(id: string, opts?: WriteOptions): Promise<Result<ExportJob> | undefined>
+  getDownload(id: string, opts?: CallOptions): Promise<Result<ExportDownloadResponse>>
+  /** Resolves to `undefined` (204). */
+  cancel(id: string, opts?: WriteOptions): Promise<void>
+  /** Resolves to `undefined` (204). */
+  delete(id: string, opts?: WriteOptions): Promise<void>
   /** Resolves with the job once `succeeded`; rejects with `ExportFailedError` or `APITimeoutError`. */
   wait(id: string, opts?: WaitOptions): Promise<ExportJob>
   /** Streams every artifact into `destDir` (never sending the API key); resolves to the paths. */
@@ -244,7 +343,7 @@ export declare class Exports {
 }
 export interface DataOptions extends CallOptions {
   /** A schema name (`raw`, `normalized`, yours), a `sch_` id, or inline `{ columns }`. */
-  schema?: string | { columns: SchemaColumn[]; unfold?: unknown; derive?: unknown } | null
+  schema?: string | SchemaContent | null
   /** Rows per record batch (default 65536). */
   batchRows?: number
   /** `'string'` (default: exact text) or `'decimal'` (Arrow decimal128). */
@@ -266,24 +365,32 @@ export declare class ExportData {
 /** The rows of artifact files on disk (`.csv.gz`, `.csv`, `.parquet`). */
 export declare function readArtifacts(paths: string | Iterable<string>, opts?: DataOptions): ExportData
 export declare class ExportSchemas {
-  list(opts?: CallOptions): Promise<Result<ExportSchema[]>>
+  list(opts?: CallOptions): Promise<Result<ExportSchemaListItem[]>>
   create(
     name: string,
-    streamCategory: string,
+    streamCategory: StreamCategory,
     columns: SchemaColumn[],
     opts?: SchemaContentOptions & WriteOptions,
-  ): Promise<Result<ExportSchema>>
-  get(id: string, opts?: CallOptions): Promise<Result<ExportSchema>>
-  update(id: string, columns: SchemaColumn[], opts?: SchemaContentOptions & CallOptions): Promise<Result<ExportSchema>>
+  ): Promise<Result<ExportSchemaWithVersion>>
+  get(id: string, opts?: CallOptions): Promise<Result<ExportSchemaWithVersion>>
+  update(id: string, columns: SchemaColumn[], opts?: SchemaContentOptions & CallOptions): Promise<Result<ExportSchemaWithVersion>>
   delete(id: string, opts?: WriteOptions): Promise<void>
-  createDraft(id: string, opts?: { columns?: SchemaColumn[] } & SchemaContentOptions & WriteOptions): Promise<Result<ExportSchema>>
-  getDraft(id: string, opts?: CallOptions): Promise<Result<ExportSchema>>
-  updateDraft(id: string, columns: SchemaColumn[], opts?: SchemaContentOptions & CallOptions): Promise<Result<ExportSchema>>
+  /** Creates (or replaces) the draft: a copy of the latest version when `columns` is not given. */
+  createDraft(
+    id: string,
+    opts?: { columns?: SchemaColumn[] } & SchemaContentOptions & WriteOptions,
+  ): Promise<Result<ExportSchemaWithVersion>>
+  getDraft(id: string, opts?: CallOptions): Promise<Result<ExportSchemaWithVersion>>
+  updateDraft(
+    id: string,
+    columns: SchemaColumn[],
+    opts?: SchemaContentOptions & CallOptions,
+  ): Promise<Result<ExportSchemaWithVersion>>
   discardDraft(id: string, opts?: WriteOptions): Promise<void>
-  publishDraft(id: string, opts?: WriteOptions): Promise<Result<ExportSchema>>
+  publishDraft(id: string, opts?: WriteOptions): Promise<Result<ExportSchemaWithVersion>>
 }
 export declare class AvailabilityResource {
-  get(datastreamId: number, opts?: CallOptions): Promise<Result<Availability>>
+  get(datastreamId: number, opts?: CallOptions): Promise<Result<AvailabilityResponse>>
 }
 export declare class Billing {
   getSummary(opts?: CallOptions): Promise<Result<BillingSummary>>

@@ -207,3 +207,16 @@ def test_async_client_opens_off_the_loop(mock, key):
             return pa.table(d).num_rows
 
     assert asyncio.run(run()) == pa.table(c.exports.data(eid)).num_rows
+
+
+def test_read_artifacts_takes_schema_models_inside_a_dict(tmp_path):
+    from ticksupply.models import CreateSchemaColumnRequest, JsonExtraction
+
+    f = tmp_path / "a.csv.gz"
+    f.write_bytes(gzip.compress(b"price\n1.25\n"))
+    column = CreateSchemaColumnRequest(
+        output_column="price", data={"binance": {"json": JsonExtraction(path="p", type="decimal(2)")}}
+    )
+    t = read_artifacts([f], schema={"columns": [column]}).to_arrow()
+    assert t.schema.field("price").type == pa.decimal128(38, 2)
+    assert t.column("price").to_pylist() == [decimal.Decimal("1.25")]

@@ -103,6 +103,12 @@ async fn main() -> ticksupply::Result<()> {
                 .sum();
             println!("downloaded {} files ({bytes} bytes)", files.len());
             std::fs::remove_dir_all(&dir).ok();
+            // Or straight into Arrow record batches, typed from the export's schema, decoded
+            // while it downloads (feature `arrow`):
+            let (schema, batches) = client.exports().data(&done.id).collect().await?;
+            let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
+            let columns: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
+            println!("data: {rows} rows ({})", columns.join(", "));
         }
         Err(e @ (Error::ExportFailed { .. } | Error::WaitTimeout { .. })) => {
             println!("export did not finish: {e}")

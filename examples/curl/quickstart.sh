@@ -58,6 +58,12 @@ if [[ "$state" == succeeded ]]; then
     curl -sS -o "$dir/$name" "$url"
   done < <(json '"\n".join(a["url"] + "\t" + a["filename"] for a in d["artifacts"])' <<<"$listing")
   echo "downloaded $(ls "$dir" | wc -l) files ($(cat "$dir"/* | wc -c) bytes)"
+  # The rows themselves: a header line per artifact, then one line per row.
+  first="$(ls "$dir"/* | head -n 1)"
+  columns="$( (gzip -dc "$first" || true) | head -n 1 | sed 's/,/, /g')"  # head closes the pipe early
+  rows=0
+  for f in "$dir"/*; do rows=$((rows + $(gzip -dc "$f" | tail -n +2 | wc -l))); done
+  echo "data: $rows rows ($columns)"
   rm -rf "$dir"
 else
   echo "export did not finish: $state"

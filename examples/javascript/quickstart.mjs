@@ -1,3 +1,4 @@
+// @ts-check
 // Quick start: the first calls a new user makes, each printing its request id.
 //
 // Run against the local mock: scripts/with-mock -- node examples/javascript/quickstart.mjs
@@ -33,7 +34,7 @@ try {
 console.log(`subscribed ${sub.id} (request_id: ${sub.requestId})`)
 
 const now = new Date()
-const job = await client.exports.create(stream.datastream_id, new Date(now - 3600_000), now)
+const job = await client.exports.create(stream.datastream_id, new Date(now.getTime() - 3600_000), now)
 console.log(`export ${job.id} ${job.status} (request_id: ${job.requestId})`)
 try {
   const done = await client.exports.wait(job.id, { timeout: 60_000 })
@@ -43,6 +44,9 @@ try {
   for (const f of files) size += (await stat(f)).size
   console.log(`downloaded ${files.length} files (${size} bytes)`)
   await rm(dir, { recursive: true })
+  // Or straight into an Arrow table, typed from the export's schema, decoded while it downloads:
+  const table = await client.exports.data(done.id).toArrow()
+  console.log(`data: ${table.numRows} rows (${table.schema.fields.map((f) => f.name).join(', ')})`)
 } catch (e) {
   if (!(e instanceof ExportFailedError || e instanceof APITimeoutError)) throw e
   console.log(`export did not finish: ${e.message}`)

@@ -1,3 +1,4 @@
+// @ts-check
 // The docs' walkthroughs after the quick start, one section each. Every language's tour prints
 // the same lines (make test checks it).
 //
@@ -67,7 +68,7 @@ try {
   if (!(e instanceof AuthenticationError)) throw e
   console.log(`rotated to a bad key: ${e.code} ${e.httpStatus}`)
 }
-client.setApiKey(process.env.TICKSUPPLY_API_KEY)
+client.setApiKey(process.env.TICKSUPPLY_API_KEY ?? '')
 console.log(`rotated back: ${(await client.billing.getSummary()).access_status}`)
 
 console.log('== errors')

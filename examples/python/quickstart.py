@@ -7,6 +7,7 @@ import os
 import tempfile
 from datetime import datetime, timedelta, timezone
 
+import polars as pl
 from ticksupply import Client, ConflictError, ExportFailedError, NotFoundError
 from ticksupply.exceptions import APITimeoutError
 
@@ -39,6 +40,9 @@ try:
         files = client.exports.download(done.id, tmp)
         size = sum(os.path.getsize(f) for f in files)
         print(f"downloaded {len(files)} files ({size} bytes)")
+    # Or straight into a DataFrame, typed from the export's schema, decoded while it downloads:
+    df = pl.DataFrame(client.exports.data(done.id))
+    print(f"data: {df.height} rows ({', '.join(df.columns)})")
 except (ExportFailedError, APITimeoutError) as e:
     print(f"export did not finish: {e}")
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from ticksupply import _native
@@ -30,11 +30,13 @@ def _require(module: str) -> Any:
 
 def _schema_arg(schema: Any) -> Any:
     """A schema name or ``sch_`` id, an inline schema (a dict, or a model with ``model_dump``)."""
-    if schema is None or isinstance(schema, (str, dict)):
+    if schema is None or isinstance(schema, str):
         return schema
-    dump = getattr(schema, "model_dump", None)
-    if callable(dump):
-        return dump(mode="json", by_alias=True, exclude_none=True)
+    if isinstance(schema, Mapping) or callable(getattr(schema, "model_dump", None)):
+        # Models inside a dict (columns built with CreateSchemaColumnRequest, …) become JSON.
+        from ticksupply.resources._shared import jsonable
+
+        return jsonable(schema)
     columns = getattr(schema, "columns", None)
     if columns is not None:
         return {

@@ -14,12 +14,12 @@ Hierarchy (as the official 0.2.0 client, plus ConfigurationError and the export 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NoReturn
 
 _FIELDS = ("code", "http_status", "request_id", "details", "retry_after", "rate_limit")
 
 
-def _rebuild(cls: type, message: str, state: dict[str, Any]) -> TicksupplyError:
+def _rebuild(cls: type[TicksupplyError], message: str, state: dict[str, Any]) -> TicksupplyError:
     err = cls.__new__(cls)
     Exception.__init__(err, message)
     err.__dict__.update(state)
@@ -68,7 +68,23 @@ class TicksupplyError(Exception):
 
 
 class APIError(TicksupplyError):
-    """The API answered with an error status."""
+    """The API answered with an error status.
+
+    Also constructible as the official client's ``APIError(code, message, http_status,
+    request_id=None, details=None)``.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        if len(args) > 1:  # the official client's positional form
+            names = ("code", "message", "http_status", "request_id", "details", "retry_after")
+            if len(args) > len(names):
+                raise TypeError(f"{type(self).__name__}() takes at most {len(names)} positional arguments")
+            for name, value in zip(names, args, strict=False):
+                if name in kwargs:
+                    raise TypeError(f"{type(self).__name__}() got multiple values for argument {name!r}")
+                kwargs[name] = value
+            args = ()
+        super().__init__(*args, **kwargs)
 
 
 class AuthenticationError(APIError):
@@ -112,9 +128,14 @@ class DecodeError(APIError):
 
 
 class NetworkError(TicksupplyError):
-    """The request failed in transport."""
+    """The request failed in transport (``cause``: the underlying exception, if any)."""
 
     cause: BaseException | None = None
+
+    def __init__(self, message: str = "", cause: BaseException | None = None, **kwargs: Any) -> None:
+        if cause is not None:
+            kwargs["cause"] = cause
+        super().__init__(message, **kwargs)
 
 
 class APITimeoutError(NetworkError, TimeoutError):
@@ -157,7 +178,39 @@ class DataError(TicksupplyError):
     file."""
 
 
+# The class of each API error code (the official client's table). The core classifies the
+# errors it raises the same way, with HTTP status as the fallback.
+ERROR_CODE_MAP: dict[str, type[APIError]] = {
+    "invalid_argument": InvalidArgumentError,
+    "unauthenticated": AuthenticationError,
+    "permission_denied": PermissionDeniedError,
+    "not_found": NotFoundError,
+    "already_exists": ConflictError,
+    "rate_limited": RateLimitError,
+    "payment_required": PaymentRequiredError,
+    "internal": ServerError,
+    "unavailable": ServerError,
+}
+
+
+def raise_for_error_response(
+    http_status: int,
+    code: str,
+    message: str,
+    request_id: str | None = None,
+    details: dict[str, Any] | None = None,
+    retry_after: int | None = None,
+) -> NoReturn:
+    """Raises the exception of an API error response: the class of ``code`` in
+    ``ERROR_CODE_MAP``, else ``APIError`` (as the official client does)."""
+    cls = ERROR_CODE_MAP.get(code, APIError)
+    extra: dict[str, Any] = {"retry_after": retry_after} if cls is RateLimitError else {}
+    raise cls(message, code=code, http_status=http_status, request_id=request_id, details=details, **extra)
+
+
 __all__ = [
+    "ERROR_CODE_MAP",
+    "raise_for_error_response",
     "TicksupplyError",
     "APIError",
     "AuthenticationError",

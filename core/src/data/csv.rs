@@ -1,14 +1,15 @@
 //! One gzip CSV artifact → typed record batches.
 //!
-//! Two threads per artifact: one inflates (`MultiGzDecoder`: an artifact may hold several gzip
-//! members, and `GzDecoder` would silently stop after the first), the other parses with
-//! arrow-csv's push decoder. Quoted fields with commas, doubled quotes and newlines, empty
-//! fields and `\N` (null), and a header-only file are all handled by the decoder; a truncated
-//! or corrupt file is an error naming it, never fewer rows.
+//! A reader thread inflates (`MultiGzDecoder`: an artifact may hold several gzip members, and
+//! `GzDecoder` would silently stop after the first) and cuts the text into blocks at record
+//! boundaries ([`split`]); worker threads parse blocks with arrow-csv; batches come out in file
+//! order. Quoted fields with commas, doubled quotes and newlines, empty fields and `\N`
+//! (null), and a header-only file are handled; a truncated or corrupt file is an error naming
+//! it, never fewer rows.
 
 use std::io::Read;
 use std::sync::Arc;
-use std::sync::mpsc::{Receiver, sync_channel};
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::{
@@ -16,74 +17,22 @@ use arrow_array::types::{
     TimestampSecondType,
 };
 use arrow_array::{ArrayRef, PrimitiveArray, RecordBatch};
+use arrow_csv::reader::Decoder;
 use arrow_schema::TimeUnit;
 
 use super::schema::{Cell, ReadSchema, UTC};
+use super::split::{Block, Splitter};
 use super::{DataError, SchemaChoice};
 
-/// Inflated bytes handed from the inflating thread to the parser at a time.
-const CHUNK: usize = 1 << 20;
-/// Inflated chunks in flight between the two threads.
-const CHUNKS_IN_FLIGHT: usize = 4;
+/// Bytes read while looking for the header.
+const HEAD_READ: usize = 64 << 10;
 
 /// Whether the bytes are gzip (else plain CSV), from the file name.
 pub(crate) fn is_gzip(name: &str) -> bool {
     name.ends_with(".gz")
 }
 
-/// Inflates `raw` on its own thread; the receiver yields chunks of CSV text.
-fn inflate(
-    name: String,
-    raw: Box<dyn Read + Send>,
-    gzip: bool,
-) -> Receiver<Result<Vec<u8>, DataError>> {
-    let (tx, rx) = sync_channel(CHUNKS_IN_FLIGHT);
-    std::thread::Builder::new()
-        .name("ticksupply-inflate".into())
-        .spawn(move || {
-            let mut src: Box<dyn Read> = if gzip {
-                Box::new(flate2::read::MultiGzDecoder::new(
-                    std::io::BufReader::with_capacity(CHUNK, raw),
-                ))
-            } else {
-                raw
-            };
-            loop {
-                let mut buf = vec![0u8; CHUNK];
-                let mut filled = 0;
-                // Fill the chunk: fewer, larger hand-offs.
-                let res = loop {
-                    match src.read(&mut buf[filled..]) {
-                        Ok(0) => break Ok(true),
-                        Ok(n) => {
-                            filled += n;
-                            if filled == buf.len() {
-                                break Ok(false);
-                            }
-                        }
-                        Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                        Err(e) => break Err(e),
-                    }
-                };
-                buf.truncate(filled);
-                let done = match res {
-                    Err(e) => {
-                        let _ = tx.send(Err(DataError::corrupt(&name, &e)));
-                        return;
-                    }
-                    Ok(done) => done,
-                };
-                if !buf.is_empty() && tx.send(Ok(buf)).is_err() {
-                    return; // the parser stopped
-                }
-                if done {
-                    return;
-                }
-            }
-        })
-        .expect("spawn the inflating thread");
-    rx
-}
+type Parsed = Result<Vec<RecordBatch>, DataError>;
 
 /// Decodes one CSV artifact, sending its schema first (through `on_schema`) and then its
 /// batches to `out`. Returns when done, on the first error (sent to `out`), or when `out` is
@@ -109,7 +58,13 @@ fn decode_inner(
     on_schema: &mut dyn FnMut(&ReadSchema) -> Result<(), DataError>,
     out: &super::Out,
 ) -> Result<(), DataError> {
-    let chunks = inflate(name.to_string(), raw, is_gzip(name));
+    let mut src: Box<dyn Read + Send> = if is_gzip(name) {
+        Box::new(flate2::bufread::MultiGzDecoder::new(
+            std::io::BufReader::with_capacity(1 << 20, raw),
+        ))
+    } else {
+        raw
+    };
     // The header: bytes up to the end of the first record.
     let mut head: Vec<u8> = Vec::new();
     let mut eof = false;
@@ -120,90 +75,297 @@ fn decode_inner(
         if eof {
             return Err(DataError::csv(name, "the file is empty: no CSV header"));
         }
-        match chunks.recv() {
-            Ok(chunk) => head.extend_from_slice(&chunk?),
-            Err(_) => eof = true,
-        }
+        let len = head.len();
+        head.resize(len + HEAD_READ, 0);
+        let n = read_some(&mut *src, &mut head[len..]).map_err(|e| DataError::corrupt(name, &e))?;
+        head.truncate(len + n);
+        eof = n == 0;
     };
     let schema = choice.pick(name, &header)?;
     on_schema(&schema)?;
-    let decoder = arrow_csv::ReaderBuilder::new(schema.csv_decode_schema())
-        .with_header(false)
-        .with_batch_size(batch_size)
-        .with_null_regex(null_regex())
-        .build_decoder();
-    let mut sink = Sink {
-        name,
-        schema: &schema,
-        decoder,
-        rows: 0,
-        out,
-    };
-    if !sink.push(&head[header_len..])? {
-        return Ok(());
-    }
+    let splitter = Splitter::new(BLOCK, &head[header_len..]);
     drop(head);
-    for chunk in chunks.iter() {
-        if !sink.push(&chunk?)? {
-            return Ok(());
+    let pool = Pool::new(name, &schema, batch_size);
+    // Results in file order; a few blocks in flight at most.
+    let (tx, results) = sync_channel::<Receiver<Parsed>>(pool.workers);
+    let (reader_name, reader_schema) = (name.to_string(), schema.clone());
+    std::thread::Builder::new()
+        .name("ticksupply-inflate".into())
+        .spawn(move || {
+            cut_blocks(
+                &reader_name,
+                &reader_schema,
+                batch_size,
+                src,
+                splitter,
+                &pool,
+                &tx,
+            )
+        })
+        .expect("spawn the inflating thread");
+    for rx in results {
+        let batches = rx
+            .recv()
+            .map_err(|_| DataError::internal("a CSV worker stopped"))??;
+        for b in batches {
+            if out.blocking_send(Ok(b)).is_err() {
+                return Ok(());
+            }
         }
     }
-    // End of input: a last record without a newline is completed, then flushed.
-    sink.push_end()?;
     Ok(())
 }
 
-/// The decoder and where its batches go.
-struct Sink<'a> {
-    name: &'a str,
-    schema: &'a ReadSchema,
-    decoder: arrow_csv::reader::Decoder,
-    /// Data rows sent so far, for messages.
-    rows: usize,
-    out: &'a super::Out,
+fn read_some(src: &mut dyn Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    loop {
+        match src.read(buf) {
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            other => return other,
+        }
+    }
 }
 
-impl Sink<'_> {
-    /// Decodes `buf`, sending every full batch; false once nobody listens.
-    fn push(&mut self, buf: &[u8]) -> Result<bool, DataError> {
+/// The reader thread: inflates, cuts blocks and hands them to the pool, sending each block's
+/// result slot to `results` in order. After a quote out of place it parses the rest itself,
+/// in order, from the last boundary.
+fn cut_blocks(
+    name: &str,
+    schema: &ReadSchema,
+    batch_size: usize,
+    mut src: Box<dyn Read + Send>,
+    mut splitter: Splitter,
+    pool: &Pool,
+    results: &SyncSender<Receiver<Parsed>>,
+) {
+    let ready = |r: Parsed| {
+        let (tx, rx) = sync_channel(1);
+        let _ = tx.send(r);
+        rx
+    };
+    loop {
+        while let Ok(bytes) = pool.spare.try_recv() {
+            splitter.recycle(bytes);
+        }
+        match splitter.fill(&mut *src) {
+            Err(e) => {
+                let _ = results.send(ready(Err(DataError::corrupt(name, &e))));
+                return;
+            }
+            Ok(None) => {
+                // The last block holds what is left; its last record may lack a newline.
+                let _ = results.send(pool.parse(splitter.rest(), true));
+                return;
+            }
+            Ok(Some(Some(block))) => {
+                if results.send(pool.parse(block, false)).is_err() {
+                    return; // nobody reads any more
+                }
+            }
+            Ok(Some(None)) if splitter.irregular() => break,
+            Ok(Some(None)) => {}
+        }
+    }
+    // One decoder reads everything left, in order, a read at a time.
+    let mut decoder = new_decoder(schema, batch_size, true);
+    let mut records = Records {
+        name,
+        schema,
+        decoder: &mut decoder,
+        rows: 0,
+        kept: Vec::new(),
+    };
+    let mut buf = splitter.rest().records().to_vec();
+    let mut chunk = vec![0u8; 1 << 20];
+    loop {
+        let step = records.push(&buf).and_then(|_| {
+            let n = read_some(&mut *src, &mut chunk).map_err(|e| DataError::corrupt(name, &e))?;
+            if n == 0 {
+                records.push_end()?;
+            }
+            Ok(n)
+        });
+        let n = match step {
+            Ok(n) => n,
+            Err(e) => {
+                let _ = results.send(ready(Err(e)));
+                return;
+            }
+        };
+        if results
+            .send(ready(Ok(std::mem::take(&mut records.kept))))
+            .is_err()
+            || n == 0
+        {
+            return;
+        }
+        buf.clear();
+        buf.extend_from_slice(&chunk[..n]);
+    }
+}
+
+/// Inflated bytes per block parsed on its own.
+const BLOCK: usize = 4 << 20;
+
+/// Threads that parse blocks of one artifact; each block's buffer comes back on `spare`.
+struct Pool {
+    work: std::sync::mpsc::Sender<(Block, bool, SyncSender<Parsed>)>,
+    spare: Receiver<Vec<u8>>,
+    workers: usize,
+}
+
+impl Pool {
+    fn new(name: &str, schema: &ReadSchema, batch_size: usize) -> Pool {
+        let workers = std::thread::available_parallelism()
+            .map_or(2, |n| n.get())
+            .clamp(1, 8);
+        let (tx, rx) = std::sync::mpsc::channel::<(Block, bool, SyncSender<Parsed>)>();
+        let (spare_tx, spare) = std::sync::mpsc::channel();
+        let rx = Arc::new(std::sync::Mutex::new(rx));
+        for _ in 0..workers {
+            let (rx, spare_tx) = (rx.clone(), spare_tx.clone());
+            let mut parser = BlockParser::new(name, schema, batch_size);
+            std::thread::Builder::new()
+                .name("ticksupply-csv".into())
+                .spawn(move || {
+                    loop {
+                        let next = rx.lock().unwrap_or_else(|p| p.into_inner()).recv();
+                        let Ok((block, last, reply)) = next else {
+                            return;
+                        };
+                        let parsed = parser.parse(block.records(), last);
+                        let _ = spare_tx.send(block.bytes);
+                        let _ = reply.send(parsed);
+                    }
+                })
+                .expect("spawn a CSV worker");
+        }
+        Pool {
+            work: tx,
+            spare,
+            workers,
+        }
+    }
+
+    fn parse(&self, block: Block, last: bool) -> Receiver<Parsed> {
+        let (tx, rx) = sync_channel(1);
+        let _ = self.work.send((block, last, tx));
+        rx
+    }
+}
+
+/// Whether a block holds a `\N` field (then the slower null pattern is needed).
+fn has_backslash_n_field(block: &[u8]) -> bool {
+    memchr::memmem::find_iter(block, b"\\N").any(|p| {
+        let before = if p == 0 { b'\n' } else { block[p - 1] };
+        let after = block.get(p + 2).copied().unwrap_or(b'\n');
+        matches!(before, b',' | b'\n') && matches!(after, b',' | b'\n' | b'\r')
+    })
+}
+
+/// Parses blocks of whole records for one worker, reusing its decoders: a fresh decoder per
+/// block would allocate (and fault in) its record buffers every time.
+struct BlockParser {
+    name: String,
+    schema: ReadSchema,
+    batch_size: usize,
+    /// Without and with the `\N` null pattern.
+    decoders: [Option<Decoder>; 2],
+}
+
+impl BlockParser {
+    fn new(name: &str, schema: &ReadSchema, batch_size: usize) -> BlockParser {
+        BlockParser {
+            name: name.to_string(),
+            schema: schema.clone(),
+            batch_size,
+            decoders: [None, None],
+        }
+    }
+
+    /// Batches of one block; `last`: the block ends the file (its last record may lack a
+    /// newline, and the decoder is finished).
+    fn parse(&mut self, block: &[u8], last: bool) -> Parsed {
+        let slot = usize::from(has_backslash_n_field(block));
+        let (schema, batch_size) = (&self.schema, self.batch_size);
+        let decoder =
+            self.decoders[slot].get_or_insert_with(|| new_decoder(schema, batch_size, slot == 1));
+        let mut reader = Records {
+            name: &self.name,
+            schema,
+            decoder,
+            rows: 0,
+            kept: Vec::new(),
+        };
+        reader.push(block)?;
+        if last {
+            reader.push_end()?;
+        } else {
+            reader.flush()?;
+        }
+        Ok(reader.kept)
+    }
+}
+
+fn new_decoder(schema: &ReadSchema, batch_size: usize, backslash_n_nulls: bool) -> Decoder {
+    let mut builder = arrow_csv::ReaderBuilder::new(schema.csv_decode_schema())
+        .with_header(false)
+        .with_batch_size(batch_size);
+    if backslash_n_nulls {
+        builder = builder.with_null_regex(null_regex());
+    }
+    builder.build_decoder()
+}
+
+/// Feeds a decoder and keeps the typed batches it yields.
+struct Records<'a> {
+    name: &'a str,
+    schema: &'a ReadSchema,
+    decoder: &'a mut Decoder,
+    /// Data rows decoded so far, for messages.
+    rows: usize,
+    kept: Vec<RecordBatch>,
+}
+
+impl Records<'_> {
+    /// Decodes `buf`, keeping every full batch.
+    fn push(&mut self, buf: &[u8]) -> Result<(), DataError> {
         let mut off = 0;
         while off < buf.len() {
             off += self
                 .decoder
                 .decode(&buf[off..])
                 .map_err(|e| self.error(&e))?;
-            if self.decoder.capacity() == 0 && !self.flush()? {
-                return Ok(false);
+            if self.decoder.capacity() == 0 {
+                self.flush()?;
             }
         }
-        Ok(true)
+        Ok(())
     }
 
-    fn push_end(&mut self) -> Result<bool, DataError> {
+    /// The end of the input: a last record without a newline is completed, then kept.
+    fn push_end(&mut self) -> Result<(), DataError> {
         self.decoder.decode(&[]).map_err(|e| self.error(&e))?;
         self.flush()
     }
 
-    fn flush(&mut self) -> Result<bool, DataError> {
-        let Some(batch) = self.decoder.flush().map_err(|e| self.error(&e))? else {
-            return Ok(true);
-        };
-        self.rows += batch.num_rows();
-        Ok(self
-            .out
-            .blocking_send(Ok(finish(self.schema, batch)?))
-            .is_ok())
+    fn flush(&mut self) -> Result<(), DataError> {
+        if let Some(batch) = self.decoder.flush().map_err(|e| self.error(&e))? {
+            self.rows += batch.num_rows();
+            self.kept.push(finish(self.schema, batch)?);
+        }
+        Ok(())
     }
 
     fn error(&self, e: &arrow_schema::ArrowError) -> DataError {
         DataError::csv(
             self.name,
-            &format!("bad CSV data after data row {}: {e}", self.rows),
+            &format!("bad CSV data near data row {}: {e}", self.rows),
         )
     }
 }
 
-/// `\N` (as databases write NULL) and empty fields are null.
+/// `\N` (as databases write NULL) and empty fields are null. Without `\N` in a block, the
+/// decoder's own test (empty is null) is used: a regex per cell costs a fifth of the parse.
 fn null_regex() -> regex::Regex {
     regex::Regex::new(r"^(?:\\N)?$").expect("a valid regex")
 }

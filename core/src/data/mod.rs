@@ -20,6 +20,7 @@ mod csv;
 mod parquet;
 pub mod schema;
 mod shape;
+mod split;
 
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};

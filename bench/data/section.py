@@ -1,0 +1,165 @@
+"""The data section of `make bench`: export data into a table, ours against what users do today.
+
+One export of ~2.25M raw rows (one ~204 MB gzip CSV artifact from ticksupply-mock), read by
+every contender in a fresh process (so peak RSS is its own), contenders alternating, the same
+file for all. Also: ours straight from the mock's URLs against a plain download, Parquet, and
+`iter_batches` over a 2 GiB export.
+"""
+
+import gzip
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+CONTENDER = os.path.join(HERE, "contender.py")
+KEY = "ts_bench_data_key"
+ROW_ARTIFACT = int(os.environ.get("BENCH_DATA_BYTES", str(214_000_000)))
+BIG_ARTIFACT = 256 * 2**20  # 8 of them: 2 GiB
+ROUNDS = int(os.environ.get("BENCH_DATA_ROUNDS", "3"))
+
+
+def run(python, name, source, base=None):
+    cmd = [python, CONTENDER, name, source] + ([base, KEY] if base else [])
+    out = subprocess.run(cmd, check=True, text=True, capture_output=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def api(base, method, path, body=None):
+    import urllib.request
+
+    data = None if body is None else json.dumps(body).encode()
+    req = urllib.request.Request(base + path, data=data, method=method)
+    req.add_header("X-Api-Key", KEY)
+    req.add_header("Content-Type", "application/json")
+    with urllib.request.urlopen(req) as r:
+        raw = r.read()
+    return json.loads(raw) if raw else None
+
+
+def export(base, hours):
+    if not api(base, "GET", "/subscriptions")["items"]:
+        api(base, "POST", "/subscriptions", {"datastream_id": 1})
+    end = f"2024-01-01T{hours:02d}:00:00Z"
+    job = api(base, "POST", "/exports", {"datastream_id": 1, "start_time": "2024-01-01T00:00:00Z", "end_time": end})
+    while api(base, "GET", f"/exports/{job['id']}")["status"] != "succeeded":
+        time.sleep(0.05)
+    return job["id"]
+
+
+def start_mock(mock, size):
+    p = subprocess.Popen(
+        [mock, "--port", "0", "--key", f"bench={KEY}", "--artifact-size", str(size), "--export-delay-ms", "0"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    return p, p.stdout.readline().strip().removeprefix("ticksupply-mock listening on ")
+
+
+def inflated_bytes(path):
+    n = 0
+    with gzip.open(path, "rb") as f:
+        while chunk := f.read(1 << 22):
+            n += len(chunk)
+    return n
+
+
+def alternate(python, contenders):
+    """{name: [results]} over ROUNDS rounds, the order reversed every other round."""
+    results = {name: [] for name, _, _ in contenders}
+    for r in range(ROUNDS):
+        order = contenders if r % 2 == 0 else list(reversed(contenders))
+        for name, source, base in order:
+            results[name].append(run(python, name.split(" ")[0], source, base))
+    return results
+
+
+def med(results, key):
+    return statistics.median(x[key] for x in results)
+
+
+def data_section(python, mock):
+    """Returns (markdown tables, lines on the goals)."""
+    work = tempfile.mkdtemp(prefix="bench-data-", dir=os.environ.get("BENCH_DOWNLOAD_DIR"))
+    server, base = start_mock(mock, ROW_ARTIFACT)
+    try:
+        eid = export(base, 1)
+        fetch = f"from ticksupply import Client; Client(api_key={KEY!r}, base_url={base!r})"
+        subprocess.run([python, "-c", f"{fetch}.exports.download({eid!r}, {work!r})"], check=True)
+        csv_gz = os.path.join(work, next(f for f in os.listdir(work) if f.endswith(".csv.gz")))
+        gz_bytes = os.path.getsize(csv_gz)
+        parquet = os.path.join(work, "export.parquet")
+        subprocess.run(
+            [python, "-c", f"import ticksupply; ticksupply.read_artifacts([{csv_gz!r}]).to_parquet({parquet!r})"],
+            check=True,
+        )
+        inflated = inflated_bytes(csv_gz)
+        readers = ["ours", "ours-polars", "pyarrow", "polars", "duckdb", "pandas-pyarrow", "pandas-c"]
+        local = [(n, csv_gz, None) for n in readers]
+        res = alternate(python, local)
+        url = alternate(python, [("ours-url", eid, base), ("ours-download", eid, base)])
+        pq = alternate(python, [(n, parquet, None) for n in ["ours parquet", "pyarrow-parquet", "polars-parquet"]])
+    finally:
+        server.kill()
+    big_server, big_base = start_mock(mock, BIG_ARTIFACT)
+    try:
+        big = export(big_base, 8)
+        it = run(python, "ours-url-iter", big, big_base)
+    finally:
+        big_server.kill()
+        shutil.rmtree(work, ignore_errors=True)
+
+    fastest = min(med(res[n], "seconds") for n in ["pyarrow", "polars", "duckdb"])
+    ours_best = min(med(res["ours"], "seconds"), med(res["ours-polars"], "seconds"))
+
+    def line(label, r, ours_seconds=None):
+        s, n = med(r, "seconds"), r[0]["rows"]
+        rss = med(r, "rss_kib") / 1024
+        ratio = "" if ours_seconds is None else f"{s / ours_seconds:.2f}x"
+        return f"| {label} | {s:.3f} | {n / s / 1e6:.2f} M | {inflated / s / 1e6:,.0f} | {rss:,.0f} | {ratio} |\n"
+
+    table = (
+        f"Raw export, {res['ours'][0]['rows']:,} rows, {inflated / 1e6:.0f} MB of CSV inflated "
+        f"({gz_bytes / 1e6:.0f} MB gzip as the mock serves it), {ROUNDS} alternating rounds, "
+        "each a fresh process (imports included). Last column: ours (best of the two) against it, "
+        "time ratio.\n\n"
+        "| reader (local `.csv.gz`) | seconds | rows/s | MB/s | peak RSS (MiB) | ours faster by |\n"
+        "|---|---|---|---|---|---|\n"
+    )
+    names = {
+        "ours": "ours → pyarrow Table (`pa.table(read_artifacts(..))`)",
+        "ours-polars": "ours → polars (`pl.DataFrame(read_artifacts(..))`)",
+        "pyarrow": "`pyarrow.csv.read_csv`",
+        "polars": "`polars.read_csv`",
+        "duckdb": "DuckDB `read_csv` → Arrow",
+        "pandas-pyarrow": '`pandas.read_csv(engine="pyarrow")`',
+        "pandas-c": "`pandas.read_csv` (C engine)",
+    }
+    for n, label in names.items():
+        table += line(label, res[n], None if n.startswith("ours") else ours_best)
+    table += "\n| from the mock's URLs | seconds | rows/s | MB/s | peak RSS (MiB) | |\n|---|---|---|---|---|---|\n"
+    table += line("ours → pyarrow Table, decoding while downloading", url["ours-url"])
+    table += line("ours `exports.download` to disk only", url["ours-download"])
+    table += "\n| Parquet (zstd, written by ours) | seconds | rows/s | MB/s | peak RSS (MiB) | |\n"
+    table += "|---|---|---|---|---|---|\n"
+    table += line("ours → pyarrow Table", pq["ours parquet"])
+    table += line("`pyarrow.parquet.read_table`", pq["pyarrow-parquet"])
+    table += line("`polars.read_parquet`", pq["polars-parquet"])
+
+    table_bytes = res["ours"][0]["table_bytes"]
+    rss_ratio = med(res["ours"], "rss_kib") * 1024 / table_bytes
+    url_ratio = med(url["ours-url"], "seconds") / med(url["ours-download"], "seconds")
+    pandas_c = med(res["pandas-c"], "seconds")
+    goals = [
+        f"local `.csv.gz`: ours {ours_best:.3f} s vs fastest of pyarrow/polars/DuckDB {fastest:.3f} s = "
+        f"{fastest / ours_best:.2f}x (goal ≥ 1x); vs pandas' C engine {pandas_c / ours_best:.1f}x (goal ≥ 5x)",
+        f"from URLs: time to a full table / download time = {url_ratio:.2f} (goal ≤ 1.10)",
+        f"peak RSS / final table size (pyarrow Table, {table_bytes / 2**20:.0f} MiB) = {rss_ratio:.2f} (goal ≤ 1.5)",
+        f"`iter_batches` over a 2 GiB export from URLs ({it['rows']:,} rows): peak RSS {it['rss_kib'] / 1024:.0f} MiB "
+        f"(goal < 300 MiB), {it['seconds']:.1f} s",
+    ]
+    return table, goals
