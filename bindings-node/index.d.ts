@@ -316,6 +316,8 @@ export interface WaitOptions extends CallOptions {
 export interface DownloadOptions extends CallOptions {
   /** Replace files that exist already (default: refuse). */
   overwrite?: boolean
+  /** Flush each file to the disk before renaming it into place (default false). */
+  durable?: boolean
   /** Artifacts fetched at once. */
   concurrency?: number
   /** Byte counts over all artifacts, at most every 100 ms and once at the end. */

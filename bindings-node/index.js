@@ -365,7 +365,13 @@ class Exports extends Resource {
    * total)` gets byte counts as they arrive.
    */
   download(id, destDir, opts = {}) {
-    const args = { id, dest_dir: String(destDir), overwrite: opts.overwrite ?? false, concurrency: opts.concurrency }
+    const args = {
+      id,
+      dest_dir: String(destDir),
+      overwrite: opts.overwrite ?? false,
+      concurrency: opts.concurrency,
+      durable: opts.durable ?? false,
+    }
     const onProgress = opts.onProgress
     if (onProgress === undefined || onProgress === null) return this._call('exports.download', args, opts.signal)
     if (typeof onProgress !== 'function') {

@@ -108,6 +108,9 @@ export interface Reply {
   meta: Meta
 }
 
+/** Runs the `ticksupply` command line (`argv[0]` is the program name); returns its exit code. */
+export declare function runCli(argv: Array<string>): number
+
 /**
  * Sets what is logged: `level` (`off`, `error`, `warn`, `info`, `debug`, `trace`) and where
  * (`sink(level, line)`, or stderr when absent).

@@ -842,4 +842,5 @@ module.exports.NativePages = nativeBinding.NativePages
 module.exports.coreVersion = nativeBinding.coreVersion
 module.exports.nanosFields = nativeBinding.nanosFields
 module.exports.readArtifacts = nativeBinding.readArtifacts
+module.exports.runCli = nativeBinding.runCli
 module.exports.setLogSink = nativeBinding.setLogSink

@@ -181,7 +181,9 @@ impl NativeClient {
     #[napi(constructor)]
     pub fn new(options: NativeOptions) -> Result<Self> {
         let build = || -> ticksupply::Result<Client> {
-            let mut b = Client::builder();
+            // Every field of the JavaScript errors (httpStatus, details, rateLimit, …) comes from
+            // the error context.
+            let mut b = Client::builder().error_context(true);
             if let Some(k) = options.api_key {
                 b = b.api_key(k);
             }
@@ -354,4 +356,17 @@ fn init() {
 #[napi]
 pub fn core_version() -> String {
     ticksupply::client::VERSION.to_string()
+}
+
+/// Runs the `ticksupply` command line (`argv[0]` is the program name); returns its exit code.
+#[napi]
+pub fn run_cli(argv: Vec<String>) -> i32 {
+    // A thread of its own, outside the addon's runtime (the command builds and drops its own),
+    // with a main thread's stack: the command's future runs on it. It blocks the JavaScript
+    // thread until it ends, which suits the `ticksupply` bin (`cli.js`).
+    std::thread::Builder::new()
+        .name("ticksupply-cli-main".into())
+        .stack_size(8 << 20)
+        .spawn(move || ticksupply_cli::run(argv))
+        .map_or(1, |t| t.join().unwrap_or(1))
 }

@@ -47,7 +47,9 @@ test('10,000 calls from 200 concurrent callers', async () => {
     assert.ok(b.rss - a.rss < 32 * 2 ** 20, `memory grew by ${((b.rss - a.rss) / 2 ** 20).toFixed(1)} MiB`)
     // The pool may still grow towards one connection per caller (how many calls overlap is up
     // to the scheduler), but never past that: a leak would add sockets with every call.
-    assert.ok(b.sockets <= Math.max(a.sockets, CALLERS) + 2, `sockets ${a.sockets} -> ${b.sockets}`)
+    // (on a loaded machine a caller can open a connection before its last one returned: allow
+    // growth by half the callers, far below the 5000 sockets a per-call leak would add)
+    assert.ok(b.sockets <= Math.max(a.sockets, CALLERS) + CALLERS / 2, `sockets ${a.sockets} -> ${b.sockets}`)
     assert.ok(b.threads <= a.threads, `threads ${a.threads} -> ${b.threads}`)
   } finally {
     mock.stop()

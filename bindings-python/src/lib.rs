@@ -88,7 +88,9 @@ impl NativeClient {
         max_retries: Option<u32>,
         user_agent: Option<String>,
     ) -> PyResult<Self> {
-        let mut b = Client::builder();
+        // Every field of the Python exceptions (http_status, details, rate_limit, …) comes from
+        // the error context.
+        let mut b = Client::builder().error_context(true);
         if let Some(k) = api_key {
             b = b.api_key(k);
         }
@@ -235,6 +237,25 @@ fn _shutdown(py: Python<'_>) {
     py.detach(runtime::shutdown);
 }
 
+/// Runs the `ticksupply` command line (`ticksupply_cli::run`) with `argv` (`argv[0]` is the
+/// program name) and returns its exit code; the `ticksupply` console script calls it. Python's
+/// buffered output is flushed first so that it lands before the command's, and the GIL is
+/// released while the command runs (on its own runtime, not the client's).
+#[pyfunction]
+fn cli_main(py: Python<'_>, argv: Vec<String>) -> i32 {
+    if let Ok(sys) = py.import("sys") {
+        for name in ["stdout", "stderr"] {
+            // `None` under pythonw; a closed stream raises: neither stops the command.
+            if let Ok(stream) = sys.getattr(name)
+                && !stream.is_none()
+            {
+                let _ = stream.call_method0("flush");
+            }
+        }
+    }
+    py.detach(move || ticksupply_cli::run(argv))
+}
+
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     runtime::watch_forks();
@@ -247,6 +268,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<data::NativeBatches>()?;
     m.add_class::<convert::Meta>()?;
     m.add_function(wrap_pyfunction!(_shutdown, m)?)?;
+    m.add_function(wrap_pyfunction!(cli_main, m)?)?;
     m.add("CORE_VERSION", ticksupply::client::VERSION)?;
     Ok(())
 }

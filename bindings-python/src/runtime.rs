@@ -20,17 +20,23 @@ use tokio::runtime::{Builder, Handle, Runtime};
 /// without a `getpid` system call on every request.
 static FORKS: AtomicU64 = AtomicU64::new(0);
 
+#[cfg(unix)]
 extern "C" fn after_fork_in_child() {
     FORKS.fetch_add(1, Ordering::Relaxed);
 }
 
 /// Registers the fork hook; called once when the module loads.
+#[cfg(unix)]
 pub fn watch_forks() {
     // SAFETY: the handler only increments an atomic, which is async-signal-safe.
     unsafe {
         libc::pthread_atfork(None, None, Some(after_fork_in_child));
     }
 }
+
+/// Windows has no `fork`: the generation never changes.
+#[cfg(not(unix))]
+pub fn watch_forks() {}
 
 /// Which process (fork generation) the current state belongs to.
 pub fn generation() -> u64 {

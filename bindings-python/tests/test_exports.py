@@ -131,3 +131,10 @@ def test_300_concurrent_creates_with_20_percent_failing_after_commit_lose_and_du
     assert len({j.id for j in jobs}) == 300
     stored = list(Client(api_key=key, base_url=mock.base_url).exports.list_all())
     assert len(stored) == 300 and {j.id for j in stored} == {j.id for j in jobs}
+
+
+def test_a_durable_download_is_the_same_bytes(mock, key, tmp_path):
+    c, job = finished_export(mock, key)
+    expected = artifact_bytes(c, job.id)
+    files = c.exports.download(job.id, tmp_path, durable=True)
+    assert {f.name: sha(f.read_bytes()) for f in files} == {n: sha(b) for n, b in expected.items()}

@@ -31,11 +31,13 @@ const CATALOG_PAGE: u32 = 1000;
 const JOBS_PAGE: u32 = 100;
 
 /// The client the command line uses: key from `--api-key-file` or `TICKSUPPLY_API_KEY`, base
-/// URL from `TICKSUPPLY_BASE_URL`, requests paced under the rate limits.
+/// URL from `TICKSUPPLY_BASE_URL`, requests paced under the rate limits, errors with their
+/// status, request id and attempts.
 pub fn client(cli: &Cli) -> Result<Client, CliError> {
     let mut b = Client::builder()
         .user_agent(format!("ticksupply-cli/{}", env!("CARGO_PKG_VERSION")))
-        .pace_rate_limit(true);
+        .pace_rate_limit(true)
+        .error_context(true);
     if let Some(path) = &cli.api_key_file {
         let raw = std::fs::read_to_string(path).map_err(|e| {
             CliError::Usage(format!(

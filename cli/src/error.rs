@@ -59,7 +59,7 @@ impl fmt::Display for CliError {
     /// for every other error.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            CliError::Api(e) if e.api_info().is_some() => write!(f, "{e}"),
+            CliError::Api(e) if e.is_api() => write!(f, "{e}"),
             CliError::Api(e) => write!(f, "[{}] {e}", e.code()),
             CliError::Usage(m) => write!(f, "[usage_error] {m}"),
             CliError::Io { what, source } => write!(f, "[io_error] {what}: {source}"),

@@ -60,7 +60,7 @@ async fn main() -> ticksupply::Result<()> {
         .await
     {
         Ok(s) => s.map(|s| s.id),
-        Err(e @ Error::AlreadyExists(_)) => {
+        Err(e @ Error::AlreadyExists { .. }) => {
             println!("already subscribed: {e}");
             return Ok(());
         }
@@ -117,7 +117,7 @@ async fn main() -> ticksupply::Result<()> {
     }
 
     match client.subscriptions().get("sub_does_not_exist").await {
-        Err(e @ Error::NotFound(_)) => println!("not found, as expected: {e}"),
+        Err(e @ Error::NotFound { .. }) => println!("not found, as expected: {e}"),
         other => println!("unexpected: {other:?}"),
     }
     client.subscriptions().delete(sub.data).await?;

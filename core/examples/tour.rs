@@ -135,7 +135,7 @@ async fn main() -> Result<(), Error> {
         quick.max_retries()
     );
     client.set_api_key("ts_revoked_key")?;
-    if let Err(e @ Error::Authentication(_)) = client.billing().get_summary().send().await {
+    if let Err(e @ Error::Authentication { .. }) = client.billing().get_summary().send().await {
         println!(
             "rotated to a bad key: {} {}",
             e.code(),
@@ -147,7 +147,8 @@ async fn main() -> Result<(), Error> {
     println!("rotated back: {}", back.access_status);
 
     println!("== errors");
-    if let Err(e @ Error::NotFound(_)) = client.subscriptions().get("sub_missing").send().await {
+    if let Err(e @ Error::NotFound { .. }) = client.subscriptions().get("sub_missing").send().await
+    {
         println!(
             "NotFoundError: {} {} request id: {}",
             e.code(),

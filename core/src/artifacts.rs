@@ -184,9 +184,19 @@ pub struct DownloadRequest {
     pub(crate) overwrite: bool,
     pub(crate) concurrency: usize,
     pub(crate) progress: Option<Progress>,
+    pub(crate) durable: bool,
 }
 
 impl DownloadRequest {
+    /// Flush each file to the disk (`fsync`) before renaming it into place (default off).
+    ///
+    /// Without it a file still only appears under its name once complete, whatever happens to
+    /// the process; `fsync` adds that it survives a power loss, at the cost of waiting for the
+    /// disk (on a 512 MiB artifact, about a fifth of the download time here).
+    pub fn durable(mut self, yes: bool) -> Self {
+        self.durable = yes;
+        self
+    }
     /// Replace files that already exist (default: refuse).
     pub fn overwrite(mut self, yes: bool) -> Self {
         self.overwrite = yes;
@@ -265,13 +275,14 @@ impl DownloadRequest {
         report();
         let jobs = listing.artifacts.iter().cloned().enumerate().map(|(i, a)| {
             let (client, urls, dest) = (self.client.clone(), urls.clone(), self.dest.clone());
+            let durable = self.durable;
             let (counters, report) = (counters.clone(), report.clone());
             async move {
                 let seen = |n: u64| {
                     counters[i].store(n, Ordering::Relaxed);
                     report();
                 };
-                download_one(&client, &urls, &a, &dest, &seen).await
+                download_one(&client, &urls, &a, &dest, durable, &seen).await
             }
         });
         futures_util::stream::iter(jobs)
@@ -294,6 +305,7 @@ async fn download_one(
     urls: &Urls,
     a: &ArtifactDownload,
     dest: &Path,
+    durable: bool,
     seen: &(dyn Fn(u64) + Send + Sync),
 ) -> Result<PathBuf> {
     let target = dest.join(&a.filename);
@@ -399,7 +411,9 @@ async fn download_one(
         }
     }
     file.flush().await.map_err(|e| io("cannot write", e))?;
-    file.sync_all().await.map_err(|e| io("cannot sync", e))?;
+    if durable {
+        file.sync_all().await.map_err(|e| io("cannot sync", e))?;
+    }
     drop(file);
     tokio::fs::rename(&part, &target)
         .await

@@ -39,6 +39,8 @@ pub(crate) struct Inner {
     /// Rate-limit pacing state, when pacing is on (shared by clones: the limits are the
     /// account's).
     pub pacer: Option<Arc<crate::pacing::Pacer>>,
+    /// Errors as [`Error::Context`] (see [`ClientBuilder::error_context`]).
+    pub error_context: bool,
 }
 
 impl fmt::Debug for Client {
@@ -105,6 +107,7 @@ impl Client {
                 backoff: self.inner.backoff,
                 own_http: self.inner.own_http,
                 pacer,
+                error_context: self.inner.error_context,
             }),
         })
     }
@@ -132,6 +135,7 @@ impl Client {
                 backoff: inner.backoff,
                 own_http: inner.own_http,
                 pacer: inner.pacer.clone(),
+                error_context: inner.error_context,
             }),
         })
     }
@@ -161,6 +165,21 @@ impl Client {
     pub fn paces_rate_limit(&self) -> bool {
         self.inner.pacer.is_some()
     }
+
+    /// Whether errors come as [`Error::Context`] ([`ClientBuilder::error_context`]).
+    pub fn keeps_error_context(&self) -> bool {
+        self.inner.error_context
+    }
+
+    /// An error as this client returns it: unwrapped to the official variant unless the client
+    /// keeps error context.
+    pub(crate) fn shape_error(&self, e: Error) -> Error {
+        if self.inner.error_context {
+            e
+        } else {
+            e.into_official()
+        }
+    }
 }
 
 /// Options for [`Client::with_options`]; `None` keeps the current value.
@@ -184,6 +203,7 @@ pub struct ClientBuilder {
     http_client: Option<reqwest::Client>,
     backoff: Option<Backoff>,
     pace_rate_limit: bool,
+    error_context: bool,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -268,6 +288,17 @@ impl ClientBuilder {
         self
     }
 
+    /// Returns every error that came from a response or a failed attempt as
+    /// [`Error::Context`] (default off): the official crate's variant together with the
+    /// response's status, request id, `details`, `Retry-After`, rate-limit headers and the
+    /// attempt count, which the official variants have no fields for. Off, errors have exactly
+    /// the official 0.2.1 crate's shapes, and that extra information is dropped. Match
+    /// [`Error::official`] to handle both. The Python and Node bindings turn it on.
+    pub fn error_context(mut self, on: bool) -> Self {
+        self.error_context = on;
+        self
+    }
+
     pub fn build(self) -> Result<Client> {
         let key = ApiKey::resolve(self.api_key.as_deref())?;
         let base_url = resolve_base_url(self.base_url.as_deref())?;
@@ -309,6 +340,7 @@ impl ClientBuilder {
                 pacer: self
                     .pace_rate_limit
                     .then(|| Arc::new(crate::pacing::Pacer::new())),
+                error_context: self.error_context,
             }),
         })
     }

@@ -39,8 +39,12 @@ pub mod transport;
 pub use client::{Client, ClientBuilder, ClientOptions};
 pub use config::{ApiKey, KeySource};
 pub use decimal::Decimal;
-pub use error::{ApiErrorInfo, Error, ErrorKind, Result};
+pub use error::{Error, ErrorContext, ErrorKind, Result};
 pub use meta::{RateLimit, Response, ResponseMeta};
 pub use pagination::Page;
 pub use request::Call;
 pub use timestamp::{IntoTimestamp, Nanos, Timestamp};
+
+/// The `reqwest` this crate is built with, for [`ClientBuilder::http_client`]:
+/// `ticksupply::reqwest::Client::builder()…` always has the matching version.
+pub use reqwest;

@@ -82,6 +82,7 @@ pub fn pages<T: DeserializeOwned + Send + 'static>(
             Ok(p) => p,
             Err(e) => {
                 st.done = true;
+                let e = st.client.shape_error(e);
                 return Some((Err(e), st));
             }
         };

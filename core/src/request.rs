@@ -7,16 +7,21 @@ use std::pin::Pin;
 use serde::de::DeserializeOwned;
 
 use crate::client::Client;
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorContext, Result};
 use crate::meta::Response;
 use crate::transport::{RawResponse, RequestSpec};
 
-/// Decodes a JSON success body, or reports a decode error with the request id.
+/// Decodes a JSON success body, or reports [`Error::Decode`] in an [`Error::Context`] with the
+/// status, request id and attempts (the client unwraps it unless it keeps error context).
 pub fn decode<T: DeserializeOwned>(raw: &RawResponse) -> Result<T> {
-    serde_json::from_slice(&raw.body).map_err(|source| Error::Decode {
-        source,
-        status: raw.status,
-        request_id: raw.meta.request_id.clone(),
+    serde_json::from_slice(&raw.body).map_err(|source| {
+        ErrorContext {
+            status: Some(raw.status),
+            request_id: raw.meta.request_id.clone(),
+            attempts: raw.meta.attempts,
+            ..ErrorContext::new(Error::Decode(source))
+        }
+        .into_error()
     })
 }
 
@@ -98,7 +103,7 @@ impl<T: Decode> Call<T> {
     /// Like [`Call::send`], with the request id, rate-limit headers and attempt count.
     pub async fn send_with_meta(self) -> Result<Response<T>> {
         let raw = self.client.execute(self.spec).await?;
-        let data = T::decode(&raw)?;
+        let data = T::decode(&raw).map_err(|e| self.client.shape_error(e))?;
         Ok(Response {
             data,
             meta: raw.meta,
@@ -109,7 +114,7 @@ impl<T: Decode> Call<T> {
     pub async fn send_json(self) -> Result<Response<serde_json::Value>> {
         let raw = self.client.execute(self.spec).await?;
         Ok(Response {
-            data: serde_json::Value::decode(&raw)?,
+            data: serde_json::Value::decode(&raw).map_err(|e| self.client.shape_error(e))?,
             meta: raw.meta,
         })
     }
@@ -124,7 +129,7 @@ impl<T: Decode> Call<T> {
                 meta: raw.meta,
             });
         }
-        decode::<serde::de::IgnoredAny>(&raw)?;
+        decode::<serde::de::IgnoredAny>(&raw).map_err(|e| self.client.shape_error(e))?;
         // serde_json has just checked that the body is UTF-8.
         let data = String::from_utf8_lossy(&raw.body).into_owned();
         Ok(Response {

@@ -14,7 +14,7 @@ use tracing::Instrument;
 
 use crate::client::Client;
 use crate::config::ApiKey;
-use crate::error::{ApiErrorInfo, BODY_EXCERPT_CHARS, Error, Result};
+use crate::error::{BODY_EXCERPT_CHARS, Error, ErrorContext, Result, class_status};
 use crate::meta::{RateLimit, ResponseMeta};
 use crate::retry::{self, MAX_RETRY_AFTER};
 
@@ -107,7 +107,9 @@ fn request_id(h: &HeaderMap) -> Option<String> {
         .map(str::to_string)
 }
 
-/// Maps a non-2xx response to an error: by `error.code`, else by status.
+/// Maps a non-2xx response to an error: the official crate's variant (by `error.code`, else
+/// [`Error::Api`]) wrapped in an [`Error::Context`] with everything else the response said.
+/// [`Client::execute`] unwraps it unless the client keeps error context.
 pub fn api_error(
     status: u16,
     headers: &HeaderMap,
@@ -137,17 +139,29 @@ pub fn api_error(
             key.hint()
         );
     }
-    let info = ApiErrorInfo {
+    let request_id = request_id(headers);
+    let retry_after = retry::parse_retry_after(headers).map(retry::ceil_secs);
+    // A 429 keeps its `Retry-After` even without the envelope (the official variant is then
+    // `Api`, which has no field for it).
+    let limited = class_status(&code, status) == 429;
+    let error = Error::from_response(
+        status,
         code,
         message,
-        status,
-        request_id: request_id(headers),
+        details.clone(),
+        request_id.clone(),
+        retry_after,
+    );
+    ErrorContext {
+        status: Some(status),
+        request_id,
         details,
-        rate_limit: RateLimit::from_headers(headers),
+        retry_after: retry_after.filter(|_| limited),
+        rate_limit: Some(RateLimit::from_headers(headers)),
         attempts,
-    };
-    let retry_after = retry::parse_retry_after(headers).map(retry::ceil_secs);
-    Error::from_api(info, retry_after)
+        ..ErrorContext::new(error)
+    }
+    .into_error()
 }
 
 enum Attempt {
@@ -173,12 +187,18 @@ impl Client {
         url
     }
 
-    /// Runs one call: every attempt, the waits between them, and the overall deadline.
+    /// Runs one call: every attempt, the waits between them, and the overall deadline. Errors
+    /// come in the official crate's shape, or as [`Error::Context`] when the client keeps error
+    /// context ([`crate::ClientBuilder::error_context`]).
     pub async fn execute(&self, mut spec: RequestSpec) -> Result<RawResponse> {
-        if let Some(dots) = crate::path::dot_segment(&spec.path) {
+        if let Some(bad) = crate::path::unsendable_segment(&spec.path) {
+            let why = if bad.is_empty() {
+                "an empty segment addresses another resource (the collection, or no route)"
+            } else {
+                "URLs resolve it as a relative path, so the request would reach another resource"
+            };
             return Err(Error::Config(format!(
-                "{dots:?} is not a valid id or name: URLs resolve it as a relative path, so the \
-                 request would reach another resource ({} {})",
+                "{bad:?} is not a valid id or name: {why} ({} {})",
                 spec.method, spec.template
             )));
         }
@@ -188,7 +208,10 @@ impl Client {
         }
         let span =
             tracing::info_span!("ticksupply.request", method = %spec.method, path = spec.template);
-        self.execute_inner(spec).instrument(span).await
+        self.execute_inner(spec)
+            .instrument(span)
+            .await
+            .map_err(|e| self.shape_error(e))
     }
 
     async fn execute_inner(&self, spec: RequestSpec) -> Result<RawResponse> {
@@ -354,11 +377,12 @@ fn transport_failure(e: reqwest::Error, attempts: u32, safe: bool, timeout: Dura
             attempts,
         }
     } else {
-        Error::Network {
-            source: e,
-            request_sent: sent,
+        ErrorContext {
             attempts,
+            request_sent: Some(sent),
+            ..ErrorContext::new(Error::Network(e))
         }
+        .into_error()
     };
     if !sent || safe {
         Attempt::Retry {

@@ -133,10 +133,13 @@ async fn scenario(m: &MockServer, n: usize, sc: &Value) -> Vec<String> {
         control(m, &key, reqwest::Method::POST, "/faults", f.clone()).await;
     }
     let opts = &sc["client"];
+    // With error context, as the Python and Node runners' clients: their exceptions carry the
+    // status, request id and `Retry-After` of every error the scenarios check.
     let mut b = Client::builder()
         .api_key(&key)
         .base_url(m.base_url())
-        .max_retries(opts["max_retries"].as_u64().unwrap_or(3) as u32);
+        .max_retries(opts["max_retries"].as_u64().unwrap_or(3) as u32)
+        .error_context(true);
     if let Some(ms) = opts["timeout_ms"].as_u64() {
         b = b.timeout(Duration::from_millis(ms));
     }

@@ -109,9 +109,9 @@ async fn catalog_pages_and_filters() {
         .send()
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::NotFound(_)));
+    assert!(matches!(err, Error::NotFound { .. }));
     let err = c.datastreams().list().limit(5000).send().await.unwrap_err();
-    assert!(matches!(err, Error::Validation(_)), "{err}");
+    assert!(matches!(err, Error::Validation { .. }), "{err}");
     let err = c
         .datastreams()
         .list()
@@ -119,7 +119,7 @@ async fn catalog_pages_and_filters() {
         .send()
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::Validation(_)), "{err}");
+    assert!(matches!(err, Error::Validation { .. }), "{err}");
 }
 
 async fn page_total(c: &Client) -> usize {
@@ -182,7 +182,7 @@ async fn subscription_lifecycle_with_spans() {
     let again = c.subscriptions().create(id).send().await.unwrap();
     assert_eq!(again.id, sub.id, "re-creating reuses the id");
     let err = c.subscriptions().create(id).send().await.unwrap_err();
-    assert!(matches!(err, Error::AlreadyExists(_)));
+    assert!(matches!(err, Error::AlreadyExists { .. }));
     let err = c
         .subscriptions()
         .get("sub_00000000000000000000000000000000")
@@ -204,7 +204,7 @@ async fn export_lifecycle_download_and_cancel() {
         .await
         .unwrap_err();
     assert!(
-        matches!(err, Error::PermissionDenied(_)),
+        matches!(err, Error::PermissionDenied { .. }),
         "no subscription yet: {err}"
     );
     c.subscriptions().create(id).send().await.unwrap();
@@ -219,7 +219,7 @@ async fn export_lifecycle_download_and_cancel() {
     assert_eq!(job.status, ExportStatus::Queued);
     assert_eq!(job.start_time.as_i64(), 1_704_069_000_000_000_000);
     let err = c.exports().get_download(&job.id).await.unwrap_err();
-    assert!(matches!(err, Error::Validation(_)));
+    assert!(matches!(err, Error::Validation { .. }));
     tokio::time::sleep(Duration::from_millis(300)).await;
     let done = c.exports().get(&job.id).await.unwrap();
     assert_eq!(done.status, ExportStatus::Succeeded);
@@ -290,7 +290,7 @@ async fn export_schema_versions_and_drafts() {
     let p = h.publish_draft().await.unwrap();
     assert_eq!((p.version, p.has_draft, p.columns.len()), (2, false, 3));
     let err = h.get_draft().await.unwrap_err();
-    assert!(matches!(err, Error::NotFound(_)));
+    assert!(matches!(err, Error::NotFound { .. }));
     let list = c.export_schemas().list().await.unwrap();
     assert!(list.iter().any(|s| s.is_built_in && s.name == "normalized"));
     let err = c
@@ -299,14 +299,14 @@ async fn export_schema_versions_and_drafts() {
         .send()
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::AlreadyExists(_)));
+    assert!(matches!(err, Error::AlreadyExists { .. }));
     let err = c
         .export_schemas()
         .delete(list[0].id.clone())
         .await
         .unwrap_err();
     assert!(
-        matches!(err, Error::NotFound(_)),
+        matches!(err, Error::NotFound { .. }),
         "built-ins cannot be deleted"
     );
     h.delete().await.unwrap();
@@ -354,12 +354,12 @@ async fn key_rotation_as_the_authentication_guide_describes() {
     c.subscriptions().get(&sub.id).await.unwrap();
     let old = client(&m, "key_rot.OLD11111");
     let err = old.subscriptions().get(&sub.id).await.unwrap_err();
-    assert!(matches!(err, Error::Authentication(_)));
+    assert!(matches!(err, Error::Authentication { .. }));
     // Another account sees nothing of this one.
     let other = client(&m, "ts_demo_key");
     assert!(matches!(
         other.subscriptions().get(&sub.id).await.unwrap_err(),
-        Error::NotFound(_)
+        Error::NotFound { .. }
     ));
 }
 

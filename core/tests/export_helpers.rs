@@ -278,7 +278,7 @@ async fn rows_are_parsed_in_the_core_across_a_dropped_connection() {
         .try_collect::<Vec<_>>()
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::NotFound(_)));
+    assert!(matches!(err, Error::NotFound { .. }));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -63,11 +63,12 @@ async fn ten_thousand_calls_from_200_callers() {
         "memory grew by {} bytes",
         rss2 - rss1
     );
-    // The pool may still grow towards one connection per caller (how many calls overlap is up
-    // to the scheduler), each with the mock's end in this process too, but never past that: a
-    // leak would add sockets with every call.
+    // The pool may still grow (how many calls overlap, and how soon a finished connection is
+    // back in the pool, is up to the scheduler: on a loaded machine a caller can open a
+    // connection before its last one returned), each with the mock's end in this process too;
+    // but a leak would add sockets with every call: 5000 calls in this half.
     assert!(
-        sockets2 <= sockets1.max(2 * CALLERS) + 4,
+        sockets2 <= sockets1.max(2 * CALLERS) + CALLERS / 2,
         "sockets {sockets1} -> {sockets2}"
     );
     assert!(threads2 <= threads1, "threads {threads1} -> {threads2}");

@@ -16,6 +16,19 @@ fn client(server: &MockServer, retries: u32) -> Client {
         .unwrap()
 }
 
+/// A client whose errors keep the response's status, details, rate limits and attempts
+/// (`Error::Context`), as the bindings build it.
+fn context_client(server: &MockServer, retries: u32) -> Client {
+    Client::builder()
+        .api_key("key_test.SECRET9876")
+        .base_url(format!("{}/v1", server.uri()))
+        .max_retries(retries)
+        .retry_backoff(Duration::from_millis(20), Duration::from_millis(80))
+        .error_context(true)
+        .build()
+        .unwrap()
+}
+
 fn envelope(code: &str, message: &str) -> serde_json::Value {
     serde_json::json!({ "error": { "code": code, "message": message } })
 }
@@ -69,11 +82,27 @@ async fn retryable_statuses_are_retried_whatever_the_body_and_others_are_not() {
             .respond_with(status(s).set_body_string(body))
             .mount(&server)
             .await;
-        let err = client(&server, 2).exchanges().list().await.unwrap_err();
+        let err = context_client(&server, 2)
+            .exchanges()
+            .list()
+            .await
+            .unwrap_err();
         assert_eq!(count(&server).await, expect_calls, "status {s}");
         assert_eq!(err.status(), Some(s));
         assert_eq!(err.code(), "unknown", "status {s}: {err}");
         assert_eq!(err.attempts() as usize, expect_calls);
+        assert!(err.rate_limit().is_some());
+        // Without the envelope, the official crate's variant is `Api` whatever the status.
+        assert!(
+            matches!(err.official(), Error::Api { status, code, .. } if *status == s && code == "unknown"),
+            "{err:?}"
+        );
+        let plain = client(&server, 0).exchanges().list().await.unwrap_err();
+        assert!(
+            matches!(&plain, Error::Api { status, .. } if *status == s),
+            "{plain:?}"
+        );
+        assert_eq!(plain.status(), Some(s));
     }
 }
 
@@ -225,7 +254,11 @@ async fn errors_are_classified_by_code_then_status() {
             .respond_with(resp)
             .mount(&server)
             .await;
-        let err = client(&server, 0).exchanges().list().await.unwrap_err();
+        let err = context_client(&server, 0)
+            .exchanges()
+            .list()
+            .await
+            .unwrap_err();
         assert_eq!(format!("{:?}", err.kind()), kind, "{s} {code:?}");
         assert_eq!(err.status(), Some(s));
         assert_eq!(err.code(), code.unwrap_or("unknown"));
@@ -240,6 +273,105 @@ async fn errors_are_classified_by_code_then_status() {
                 .ends_with(&format!("(request_id: req_{s:016})")),
             "{err}"
         );
+        // Without error context: the official variant, the same kind, code and text.
+        let plain = client(&server, 0).exchanges().list().await.unwrap_err();
+        assert!(plain.context().is_none());
+        assert_eq!(plain.kind(), err.kind(), "{s} {code:?}");
+        assert_eq!(plain.code(), err.code());
+        assert_eq!(plain.to_string(), err.to_string());
+        assert_eq!(plain.request_id(), err.request_id());
+        let official = match (code, &plain) {
+            (Some("not_found"), Error::NotFound { .. })
+            | (
+                Some("invalid_argument"),
+                Error::Validation {
+                    details: Some(_), ..
+                },
+            )
+            | (Some("unauthenticated"), Error::Authentication { .. })
+            | (
+                Some("payment_required"),
+                Error::PaymentRequired {
+                    details: Some(_), ..
+                },
+            )
+            | (Some("permission_denied"), Error::PermissionDenied { .. })
+            | (Some("already_exists"), Error::AlreadyExists { .. }) => true,
+            (Some("teapot") | None, Error::Api { status, .. }) => *status == s,
+            _ => false,
+        };
+        assert!(official, "{s} {code:?}: {plain:?}");
+    }
+}
+
+/// The official crate's own error tests (its `tests/errors.rs`), unchanged but for the client.
+#[tokio::test]
+async fn the_official_crates_error_tests_pass() {
+    let server = MockServer::start().await;
+    Mock::given(path("/v1/exchanges"))
+        .respond_with(
+            ResponseTemplate::new(404)
+                .insert_header("X-Request-Id", "req_abc")
+                .set_body_json(envelope("not_found", "gone")),
+        )
+        .mount(&server)
+        .await;
+    match client(&server, 0).exchanges().list().await.unwrap_err() {
+        Error::NotFound {
+            message,
+            request_id,
+        } => {
+            assert_eq!(message, "gone");
+            assert_eq!(request_id.as_deref(), Some("req_abc"));
+        }
+        other => panic!("wrong variant: {other:?}"),
+    }
+
+    let server = MockServer::start().await;
+    Mock::given(path("/v1/exchanges"))
+        .respond_with(ResponseTemplate::new(418).set_body_json(envelope("teapot", "short")))
+        .mount(&server)
+        .await;
+    match client(&server, 0).exchanges().list().await.unwrap_err() {
+        Error::Api { code, status, .. } => {
+            assert_eq!(code, "teapot");
+            assert_eq!(status, 418);
+        }
+        other => panic!("wrong variant: {other:?}"),
+    }
+
+    let server = MockServer::start().await;
+    Mock::given(path("/v1/exchanges"))
+        .respond_with(ResponseTemplate::new(502).set_body_string("<html>Bad Gateway</html>"))
+        .mount(&server)
+        .await;
+    match client(&server, 0).exchanges().list().await.unwrap_err() {
+        Error::Api {
+            code,
+            status,
+            message,
+            ..
+        } => {
+            assert_eq!(code, "unknown");
+            assert_eq!(status, 502);
+            assert!(message.contains("Bad Gateway"));
+        }
+        other => panic!("wrong variant: {other:?}"),
+    }
+
+    // `internal` and `unavailable` are `Api` with their status, as there.
+    for code in ["internal", "unavailable"] {
+        let server = MockServer::start().await;
+        Mock::given(path("/v1/exchanges"))
+            .respond_with(status(503).set_body_json(envelope(code, "oops")))
+            .mount(&server)
+            .await;
+        let err = client(&server, 0).exchanges().list().await.unwrap_err();
+        assert!(
+            matches!(&err, Error::Api { code: c, status: 503, .. } if c == code),
+            "{err:?}"
+        );
+        assert_eq!(err.kind(), ticksupply::ErrorKind::Server);
     }
 }
 
@@ -266,7 +398,7 @@ async fn non_envelope_bodies_are_excerpted_and_bounded() {
         .await;
     let err = client(&server, 0).exchanges().list().await.unwrap_err();
     assert_eq!(err.message(), "HTTP 500 with no body");
-    assert!(matches!(err, Error::Server(_)));
+    assert!(matches!(err, Error::Api { status: 500, .. }), "{err:?}");
 }
 
 #[tokio::test]
@@ -277,10 +409,65 @@ async fn undecodable_success_body_is_a_decode_error_with_the_request_id() {
         .mount(&server)
         .await;
     let err = client(&server, 0).exchanges().list().await.unwrap_err();
-    assert!(matches!(err, Error::Decode { .. }), "{err:?}");
+    assert!(matches!(err, Error::Decode(_)), "{err:?}");
+    assert_eq!(err.code(), "decode_error");
+    let err = context_client(&server, 0)
+        .exchanges()
+        .list()
+        .await
+        .unwrap_err();
+    assert!(matches!(err.official(), Error::Decode(_)), "{err:?}");
     assert_eq!(err.request_id(), Some("req_0000000000000200"));
+    assert_eq!(err.status(), Some(200));
+    assert_eq!(err.attempts(), 1);
     assert_eq!(err.code(), "decode_error");
     assert!(err.to_string().contains("req_0000000000000200"));
+}
+
+/// `ticksupply::reqwest` is the reqwest the crate is built with, so its client fits
+/// `.http_client(..)` whatever reqwest the application itself depends on.
+#[tokio::test]
+async fn the_reexported_reqwest_builds_a_client_for_http_client() {
+    let server = MockServer::start().await;
+    Mock::given(path("/v1/exchanges"))
+        .respond_with(status(200).set_body_string("[]"))
+        .mount(&server)
+        .await;
+    let http: ticksupply::reqwest::Client = ticksupply::reqwest::Client::builder().build().unwrap();
+    let c = Client::builder()
+        .api_key("key_test.SECRET9876")
+        .base_url(format!("{}/v1", server.uri()))
+        .http_client(http)
+        .build()
+        .unwrap();
+    assert!(c.exchanges().list().await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn ids_that_no_url_can_carry_are_refused_before_sending() {
+    let server = MockServer::start().await;
+    let c = client(&server, 3);
+    for id in ["", ".", ".."] {
+        let err = c.subscriptions().get(id).await.unwrap_err();
+        assert!(
+            matches!(&err, Error::Config(m) if m.contains(&format!("{id:?} is not a valid id"))),
+            "{err:?}"
+        );
+        let err = c.subscriptions().delete(id).await.unwrap_err();
+        assert!(matches!(err, Error::Config(_)), "{err:?}");
+        let err = c.exports().get_download(id).await.unwrap_err();
+        assert!(matches!(err, Error::Config(_)), "{err:?}");
+    }
+    let err = c
+        .exchanges()
+        .list_datastreams("binance", "")
+        .send()
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Config(_)), "{err:?}");
+    let err = c.exchanges().list_instruments("").send().await.unwrap_err();
+    assert!(matches!(err, Error::Config(_)), "{err:?}");
+    assert_eq!(count(&server).await, 0, "nothing was sent");
 }
 
 #[tokio::test]
@@ -340,7 +527,7 @@ async fn redirects_are_not_followed_so_the_key_stays_home() {
         .await;
     let err = client(&server, 3).exchanges().list().await.unwrap_err();
     assert_eq!(err.status(), Some(302));
-    assert!(matches!(err, Error::Api(_)));
+    assert!(matches!(err, Error::Api { status: 302, .. }), "{err:?}");
     assert!(err.message().contains("redirect"));
     assert_eq!(count(&elsewhere).await, 0);
     assert_eq!(count(&server).await, 1);

@@ -10,6 +10,7 @@ A drop-in for the official ``ticksupply`` 0.2.0 client::
 
 from __future__ import annotations
 
+from ticksupply import _native
 from ticksupply._data import ExportData, read_artifacts
 from ticksupply.client import AsyncClient, Client
 from ticksupply.exceptions import (
@@ -33,7 +34,8 @@ from ticksupply.exceptions import (
     TicksupplyError,
 )
 
-__version__ = "0.3.0"
+# One version for the crate, the wheel and the npm package: the Cargo workspace's.
+__version__: str = _native.CORE_VERSION
 
 __all__ = [
     "Client",

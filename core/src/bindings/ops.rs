@@ -390,6 +390,9 @@ fn download(c: &Client, a: &Args, format: Format, progress: Option<Progress>) ->
     if let Some(n) = a.int("concurrency")? {
         r = r.concurrency(usize::try_from(n.max(1)).unwrap_or(1));
     }
+    if a.0.get("durable").and_then(Value::as_bool) == Some(true) {
+        r = r.durable(true);
+    }
     if let Some(p) = progress {
         r = r.on_progress(throttled(p));
     }

@@ -186,6 +186,7 @@ impl ExportsResource<'_> {
             overwrite: false,
             concurrency: 4,
             progress: None,
+            durable: false,
         }
     }
 

@@ -59,9 +59,9 @@ def _create_args(
 
 
 def _download_args(
-    export_id: str, dest_dir: str | os.PathLike[str], overwrite: bool, concurrency: int | None
+    export_id: str, dest_dir: str | os.PathLike[str], overwrite: bool, concurrency: int | None, durable: bool
 ) -> dict[str, Any]:
-    return dict(id=export_id, dest_dir=str(dest_dir), overwrite=overwrite, concurrency=concurrency)
+    return dict(id=export_id, dest_dir=str(dest_dir), overwrite=overwrite, concurrency=concurrency, durable=durable)
 
 
 def _data_schema(schema: DataSchema | None) -> Any:
@@ -128,15 +128,16 @@ class ExportsResource(SyncResource):
         *,
         overwrite: bool = False,
         concurrency: int | None = None,
+        durable: bool = False,
     ) -> builtins.list[Path]:
         """Streams every artifact into ``dest_dir``; returns their paths.
 
         ``progress``: a callable ``(done_bytes, total_bytes)``, or ``True`` for a tqdm bar when
-        tqdm is installed.
+        tqdm is installed. ``durable=True`` flushes each file to the disk before renaming it.
         """
         report, close = progress_arg(progress)
         try:
-            args = _download_args(export_id, dest_dir, overwrite, concurrency)
+            args = _download_args(export_id, dest_dir, overwrite, concurrency, durable)
             return self._r.call("exports.download", args, paths, report)
         finally:
             if close is not None:
@@ -218,15 +219,16 @@ class AsyncExportsResource(AsyncResource):
         *,
         overwrite: bool = False,
         concurrency: int | None = None,
+        durable: bool = False,
     ) -> builtins.list[Path]:
         """Streams every artifact into ``dest_dir``; returns their paths.
 
         ``progress``: a callable ``(done_bytes, total_bytes)``, or ``True`` for a tqdm bar when
-        tqdm is installed.
+        tqdm is installed. ``durable=True`` flushes each file to the disk before renaming it.
         """
         report, close = progress_arg(progress)
         try:
-            args = _download_args(export_id, dest_dir, overwrite, concurrency)
+            args = _download_args(export_id, dest_dir, overwrite, concurrency, durable)
             return await self._r.call("exports.download", args, paths, report)
         finally:
             if close is not None:
