@@ -72,7 +72,7 @@ python-dev: $(VENV)/.ok
 test-python: $(MOCK) python-dev $(OFFICIAL_VENV)/.ok
 	$(VENV)/bin/ruff check bindings-python tests bench examples
 	$(VENV)/bin/ruff format --check bindings-python tests/official-clients bench examples
-	cd bindings-python && ../$(VENV)/bin/mypy && ../$(VENV)/bin/pyright
+	cd bindings-python && ../$(VENV)/bin/mypy && ../$(VENV)/bin/pyright --project pyproject.toml
 	cd bindings-python && TICKSUPPLY_OFFICIAL_PYTHON=$(CURDIR)/$(OFFICIAL_VENV)/bin/python ../$(VENV)/bin/python -m pytest -q
 
 # The npm package: dependencies from its lockfile, the addon (debug) and its generated loader,
