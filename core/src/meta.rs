@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use reqwest::header::HeaderMap;
+use reqwest::header::{HeaderMap, HeaderName};
 
 /// The `X-RateLimit-*` headers of a response. A field is `None` when the header was absent or
 /// not a number; the reset fields are only sent when a bucket is exhausted.
@@ -18,9 +18,17 @@ pub struct RateLimit {
     pub reset_hour: Option<u64>,
 }
 
-fn header_u64(h: &HeaderMap, name: &str) -> Option<u64> {
+fn header_u64(h: &HeaderMap, name: &HeaderName) -> Option<u64> {
     h.get(name)?.to_str().ok()?.trim().parse().ok()
 }
+
+// Names as constants: looking a header up by `&str` parses the name on every response.
+const LIMIT_MINUTE: HeaderName = HeaderName::from_static("x-ratelimit-limit-minute");
+const REMAINING_MINUTE: HeaderName = HeaderName::from_static("x-ratelimit-remaining-minute");
+const RESET_MINUTE: HeaderName = HeaderName::from_static("x-ratelimit-reset-minute");
+const LIMIT_HOUR: HeaderName = HeaderName::from_static("x-ratelimit-limit-hour");
+const REMAINING_HOUR: HeaderName = HeaderName::from_static("x-ratelimit-remaining-hour");
+const RESET_HOUR: HeaderName = HeaderName::from_static("x-ratelimit-reset-hour");
 
 impl RateLimit {
     /// Field names, in the order of [`RateLimit::to_array`].
@@ -67,12 +75,12 @@ impl RateLimit {
 
     pub(crate) fn from_headers(h: &HeaderMap) -> RateLimit {
         RateLimit {
-            limit_minute: header_u64(h, "x-ratelimit-limit-minute"),
-            remaining_minute: header_u64(h, "x-ratelimit-remaining-minute"),
-            reset_minute: header_u64(h, "x-ratelimit-reset-minute"),
-            limit_hour: header_u64(h, "x-ratelimit-limit-hour"),
-            remaining_hour: header_u64(h, "x-ratelimit-remaining-hour"),
-            reset_hour: header_u64(h, "x-ratelimit-reset-hour"),
+            limit_minute: header_u64(h, &LIMIT_MINUTE),
+            remaining_minute: header_u64(h, &REMAINING_MINUTE),
+            reset_minute: header_u64(h, &RESET_MINUTE),
+            limit_hour: header_u64(h, &LIMIT_HOUR),
+            remaining_hour: header_u64(h, &REMAINING_HOUR),
+            reset_hour: header_u64(h, &RESET_HOUR),
         }
     }
 }

@@ -19,6 +19,7 @@ use crate::meta::{RateLimit, ResponseMeta};
 use crate::retry::{self, MAX_RETRY_AFTER};
 
 const X_API_KEY: HeaderName = HeaderName::from_static("x-api-key");
+const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
 /// A response body larger than this is refused rather than buffered.
 pub const MAX_RESPONSE_BYTES: usize = 64 << 20;
@@ -102,7 +103,7 @@ fn excerpt(body: &[u8], status: u16) -> String {
 }
 
 fn request_id(h: &HeaderMap) -> Option<String> {
-    h.get("x-request-id")
+    h.get(X_REQUEST_ID)
         .and_then(|v| v.to_str().ok())
         .map(str::to_string)
 }
