@@ -18,6 +18,7 @@ use reqwest::StatusCode;
 use reqwest::header::{CONTENT_RANGE, RANGE, USER_AGENT};
 use tokio::io::AsyncWriteExt;
 
+use crate::batch_writer::BatchWriter;
 use crate::client::Client;
 use crate::error::{Error, Result};
 use crate::resources::exports::{ArtifactDownload, ExportJob, ExportStatus};
@@ -277,18 +278,48 @@ impl DownloadRequest {
             let (client, urls, dest) = (self.client.clone(), urls.clone(), self.dest.clone());
             let durable = self.durable;
             let (counters, report) = (counters.clone(), report.clone());
-            async move {
+            // Each artifact is its own task, so its chunks are polled where the socket is
+            // driven: a caller that blocks on this future (as the Python binding does) is not
+            // woken for every chunk.
+            Task(tokio::spawn(async move {
                 let seen = |n: u64| {
                     counters[i].store(n, Ordering::Relaxed);
                     report();
                 };
                 download_one(&client, &urls, &a, &dest, durable, &seen).await
-            }
+            }))
         });
         futures_util::stream::iter(jobs)
             .buffered(self.concurrency)
+            .map(|joined| match joined {
+                Ok(result) => result,
+                Err(e) => Err(download_error(
+                    format!("a download task failed: {e}"),
+                    None,
+                    None,
+                )),
+            })
             .try_collect()
             .await
+    }
+}
+
+/// A spawned task, aborted when this handle is dropped: a cancelled download stops.
+struct Task<T>(tokio::task::JoinHandle<T>);
+
+impl<T> Drop for Task<T> {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+impl<T> std::future::Future for Task<T> {
+    type Output = std::result::Result<T, tokio::task::JoinError>;
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Self::Output> {
+        std::pin::Pin::new(&mut self.0).poll(cx)
     }
 }
 
@@ -422,28 +453,37 @@ async fn download_one(
 }
 
 /// Appends a response body to the file; `Err` (a description) when the connection failed or
-/// stalled, so the caller resumes from `have`.
+/// stalled, so the caller resumes from `have`, which is then the file's length.
 async fn stream_into(
     file: &mut tokio::fs::File,
     resp: reqwest::Response,
     have: &mut u64,
     seen: &(dyn Fn(u64) + Send + Sync),
 ) -> std::result::Result<(), String> {
+    let write_failed = |e: std::io::Error| format!("write failed: {e}");
+    // The same open file (append mode), written from the blocking pool in batches.
+    let clone = file.try_clone().await.map_err(write_failed)?;
+    let mut writer = BatchWriter::new(clone.into_std().await);
     let mut body = resp.bytes_stream();
-    loop {
+    let received = loop {
         match tokio::time::timeout(READ_STALL, body.next()).await {
-            Err(_) => return Err("no bytes for 60 s".into()),
-            Ok(None) => return Ok(()),
-            Ok(Some(Err(e))) => return Err(e.to_string()),
+            Err(_) => break Err("no bytes for 60 s".to_string()),
+            Ok(None) => break Ok(()),
+            Ok(Some(Err(e))) => break Err(e.to_string()),
             Ok(Some(Ok(chunk))) => {
-                file.write_all(&chunk)
-                    .await
-                    .map_err(|e| format!("write failed: {e}"))?;
-                *have += chunk.len() as u64;
+                let n = chunk.len() as u64;
+                if let Err(e) = writer.push(&chunk).await {
+                    break Err(write_failed(e));
+                }
+                *have += n;
                 seen(*have);
             }
         }
-    }
+    };
+    // Whatever arrived is written before resuming, and `have` is what the file holds.
+    let written = writer.finish().await.map_err(write_failed)?;
+    *have = written.metadata().map_err(write_failed)?.len();
+    received
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@
 //! ```
 
 pub mod artifacts;
+mod batch_writer;
 #[cfg(feature = "bindings")]
 pub mod bindings;
 pub mod client;

@@ -6,16 +6,19 @@ it through the native client. No HTTP rule lives here.
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import datetime
 from enum import Enum
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ticksupply import _native
 from ticksupply._data import ExportData, export_data
 from ticksupply._models import BaseAPIModel, wrap_items
+
+if TYPE_CHECKING:
+    # Imported where first awaited instead: a blocking Client never pays asyncio's ~30 ms.
+    import asyncio
 
 _T = TypeVar("_T")
 _M = TypeVar("_M", bound=BaseAPIModel)
@@ -76,6 +79,8 @@ class Blocking:
 async def _settled(start: Callable[[asyncio.AbstractEventLoop, asyncio.Future[Any]], Any]) -> Any:
     """Awaits a native call that settles an asyncio future; cancelling the await cancels the
     call in the core too (the request, its retries and backoff)."""
+    import asyncio
+
     loop = asyncio.get_running_loop()
     fut = loop.create_future()
     task = start(loop, fut)
@@ -109,6 +114,8 @@ class Async:
 
     async def data(self, export_id: str, schema: Any) -> ExportData:
         # Opening lists the artifacts and reads the first header: off the event loop.
+        import asyncio
+
         return await asyncio.to_thread(export_data, self.native, export_id, schema)
 
     async def _batches(self, op: str, args: dict[str, Any]) -> AsyncIterator[Any]:
