@@ -348,7 +348,10 @@ impl ClientBuilder {
 
 /// The HTTP client the SDK builds for itself.
 fn default_http(timeout: Duration) -> Result<reqwest::Client> {
+    let tls = crate::tls::client_config()
+        .map_err(|e| Error::Config(format!("cannot set up TLS: {e}")))?;
     reqwest::Client::builder()
+        .tls_backend_preconfigured(tls)
         // The docs spell the header `X-Api-Key` and call it case-sensitive.
         .http1_title_case_headers()
         // The key must never follow a redirect to another origin.

@@ -35,6 +35,7 @@ pub mod request;
 pub mod resources;
 pub mod retry;
 pub mod timestamp;
+mod tls;
 pub mod transport;
 
 pub use client::{Client, ClientBuilder, ClientOptions};

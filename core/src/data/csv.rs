@@ -204,7 +204,7 @@ fn cut_blocks(
 }
 
 /// Inflated bytes per block parsed on its own.
-const BLOCK: usize = 4 << 20;
+const BLOCK: usize = 2 << 20;
 
 /// Threads that parse blocks of one artifact; each block's buffer comes back on `spare`.
 struct Pool {
