@@ -5,7 +5,6 @@
 //! one array of every item of every page, each item exactly as sent. Calls whose answer has no
 //! body (pause, resume, cancel, delete) print `null`.
 
-use std::collections::HashSet;
 use std::future::Future;
 use std::io::IsTerminal;
 use std::time::Duration;
@@ -13,6 +12,7 @@ use std::time::Duration;
 use futures_util::TryStreamExt;
 use serde::Deserialize;
 use serde_json::value::RawValue;
+use ticksupply::pagination::TokenGuard;
 use ticksupply::resources::catalog::DatastreamInfo;
 use ticksupply::resources::exports::ExportJob;
 use ticksupply::{Client, Error, Response};
@@ -105,7 +105,7 @@ where
 {
     let mut items: Vec<Box<RawValue>> = Vec::new();
     let mut token: Option<String> = None;
-    let mut seen = HashSet::new();
+    let mut tokens = TokenGuard::default();
     loop {
         let r = page(token.take()).await?;
         let p: RawPage = serde_json::from_str(&r.data).map_err(|e| Error::Protocol {
@@ -113,15 +113,7 @@ where
             request_id: r.meta.request_id.clone(),
         })?;
         items.extend(p.items);
-        match p.next_page_token.filter(|t| !t.is_empty()) {
-            Some(t) if !seen.insert(t.clone()) => {
-                return Err(Error::Protocol {
-                    message: "the server repeated a page token; stopping to avoid an endless loop"
-                        .into(),
-                    request_id: r.meta.request_id.clone(),
-                }
-                .into());
-            }
+        match tokens.next(p.next_page_token, r.meta.request_id.as_deref())? {
             Some(t) => token = Some(t),
             None => break,
         }

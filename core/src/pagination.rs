@@ -49,7 +49,7 @@ pub fn pages<T: DeserializeOwned + Send + 'static>(
         client: Client,
         request: PageRequest,
         token: Option<String>,
-        seen: HashSet<String>,
+        tokens: TokenGuard,
         done: bool,
         /// Reported after the page that carried the repeated token has been yielded.
         pending: Option<Error>,
@@ -58,7 +58,7 @@ pub fn pages<T: DeserializeOwned + Send + 'static>(
         client,
         request,
         token: None,
-        seen: HashSet::new(),
+        tokens: TokenGuard::default(),
         done: false,
         pending: None,
     };
@@ -86,20 +86,45 @@ pub fn pages<T: DeserializeOwned + Send + 'static>(
                 return Some((Err(e), st));
             }
         };
-        match page.next_page_token.clone().filter(|t| !t.is_empty()) {
-            Some(t) if !st.seen.insert(t.clone()) => {
+        match st
+            .tokens
+            .next(page.next_page_token.clone(), raw.meta.request_id.as_deref())
+        {
+            Ok(Some(t)) => st.token = Some(t),
+            Ok(None) => st.done = true,
+            // The page that carried the repeated token is still yielded, then the error.
+            Err(e) => {
                 st.done = true;
-                st.pending = Some(Error::Protocol {
-                    message: "the server repeated a page token; stopping to avoid an endless loop"
-                        .into(),
-                    request_id: raw.meta.request_id.clone(),
-                });
+                st.pending = Some(e);
             }
-            Some(t) => st.token = Some(t),
-            None => st.done = true,
         }
         Some((Ok((page, raw.meta)), st))
     }))
+}
+
+/// The one rule for following page tokens: an empty token ends the list, and a token the
+/// server already sent is [`Error::Protocol`] instead of an endless loop.
+#[derive(Debug, Default)]
+pub struct TokenGuard {
+    seen: HashSet<String>,
+}
+
+impl TokenGuard {
+    /// The token to request next, `None` when the list is complete.
+    pub fn next(
+        &mut self,
+        token: Option<String>,
+        request_id: Option<&str>,
+    ) -> Result<Option<String>> {
+        match token.filter(|t| !t.is_empty()) {
+            Some(t) if !self.seen.insert(t.clone()) => Err(Error::Protocol {
+                message: "the server repeated a page token; stopping to avoid an endless loop"
+                    .into(),
+                request_id: request_id.map(str::to_string),
+            }),
+            other => Ok(other),
+        }
+    }
 }
 
 /// Items of every page, in order.
