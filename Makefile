@@ -10,7 +10,8 @@ OFFICIAL_VENV := .venv-official
 SCHEMA_VENV := .venv-schemathesis
 VENV := .venv
 
-.PHONY: bench all demo dist test-dist test-readme test test-rust test-python test-node test-examples python-dev node-dev lint lint-workflows official-clients official-rust official-python schemathesis mock clean
+# moto 5.1.5 is the first whose S3 honours If-Match, which sync's conditional writes rely on.
+.PHONY: chaos cli-bin bench all demo dist test-dist test-readme test test-rust test-python test-node test-examples python-dev node-dev lint lint-workflows official-clients official-rust official-python schemathesis mock clean
 
 all: test
 
@@ -60,7 +61,7 @@ test-rust:
 $(VENV)/.ok:
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check 'maturin>=1.9.4,<2' 'pytest>=8' 'pytest-asyncio>=0.23' 'ruff>=0.6' 'tqdm>=4' \
-	  'pyarrow>=17' 'polars>=1.3' 'pandas>=2.2' 'duckdb>=1.1' 'mypy==2.4.1' 'pyright==1.1.414' 'moto[server]>=5'
+	  'pyarrow>=17' 'polars>=1.3' 'pandas>=2.2' 'duckdb>=1.1' 'mypy==2.4.1' 'pyright==1.1.414' 'moto[server]>=5.1.5'
 	touch $@
 
 # The wheel built into the project venv (editable), its lint, its static types (mypy --strict and
@@ -69,11 +70,21 @@ $(VENV)/.ok:
 python-dev: $(VENV)/.ok
 	cd bindings-python && ../$(VENV)/bin/maturin develop --quiet
 
-test-python: $(MOCK) python-dev $(OFFICIAL_VENV)/.ok
+test-python: $(MOCK) python-dev $(OFFICIAL_VENV)/.ok cli-bin
 	$(VENV)/bin/ruff check bindings-python tests bench examples
 	$(VENV)/bin/ruff format --check bindings-python tests/official-clients bench examples
 	cd bindings-python && ../$(VENV)/bin/mypy && ../$(VENV)/bin/pyright --project pyproject.toml
 	cd bindings-python && TICKSUPPLY_OFFICIAL_PYTHON=$(CURDIR)/$(OFFICIAL_VENV)/bin/python ../$(VENV)/bin/python -m pytest -q
+
+# The command the sync tests run (built once; `cargo test` builds the same binary).
+cli-bin:
+	cargo build --quiet -p ticksupply-cli
+
+# The sync chaos tests alone, with a longer campaign of random kills than the bounded run of
+# `make test` (10): CHAOS_KILLS=100 by default, CHAOS_SEED for a repeatable one.
+CHAOS_KILLS ?= 100
+chaos: $(MOCK) python-dev cli-bin
+	cd bindings-python && CHAOS_KILLS=$(CHAOS_KILLS) ../$(VENV)/bin/python -m pytest -q -m chaos
 
 # The npm package: dependencies from its lockfile, the addon (debug) and its generated loader,
 # which must match what is committed, then the node:test suites and the type check.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 import threading
 import urllib.request
 import uuid
@@ -24,22 +25,14 @@ def _mock_binary() -> str:
 
 
 class Mock:
-    def __init__(self) -> None:
-        self.proc = subprocess.Popen(
-            [
-                _mock_binary(),
-                "--port",
-                "0",
-                "--export-delay-ms",
-                "200",
-                "--rate-limit-minute",
-                "1000000",
-                "--rate-limit-hour",
-                "1000000",
-            ],
-            stdout=subprocess.PIPE,
-            text=True,
-        )
+    def __init__(self, *options: str) -> None:
+        """A ticksupply-mock on a free port; `options` replace the defaults they name."""
+        defaults = {"--export-delay-ms": "200", "--rate-limit-minute": "1000000", "--rate-limit-hour": "1000000"}
+        given = dict(zip(options[::2], options[1::2], strict=True))
+        args = [_mock_binary(), "--port", "0"]
+        for name, value in {**defaults, **given}.items():
+            args += [name, value]
+        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, text=True)
         line = self.proc.stdout.readline().strip()
         assert line.startswith("ticksupply-mock listening on "), line
         self.base_url = line.removeprefix("ticksupply-mock listening on ")
@@ -66,13 +59,87 @@ class Mock:
     def requests(self, key: str, listener: str = "api") -> list[dict]:
         return self.control("GET", f"/requests?listener={listener}", key=key)  # type: ignore[return-value]
 
+    def close(self) -> None:
+        self.proc.kill()
+        self.proc.wait()
+
 
 @pytest.fixture(scope="session")
 def mock():
     m = Mock()
     yield m
-    m.proc.kill()
-    m.proc.wait()
+    m.close()
+
+
+def cli() -> str:
+    """The `ticksupply` command: the binary cargo built, else the installed wheel's script."""
+    for profile in ("debug", "release"):
+        p = ROOT / "target" / profile / "ticksupply"
+        if p.exists():
+            return str(p)
+    script = Path(sys.executable).with_name("ticksupply")
+    if script.exists():
+        return str(script)
+    pytest.skip("no ticksupply command: build it (cargo build -p ticksupply-cli)")
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class S3:
+    """moto's S3 server on a free port, with the environment a client needs and one bucket."""
+
+    def __init__(self, bucket: str = "lake") -> None:
+        import shutil
+        import time
+
+        server = shutil.which("moto_server", path=str(Path(sys.executable).parent))
+        if server is None:
+            pytest.skip("moto[server] is not installed")
+        port = free_port()
+        self.proc = subprocess.Popen(
+            [server, "-H", "127.0.0.1", "-p", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        self.endpoint = f"http://127.0.0.1:{port}"
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(self.endpoint, timeout=0.2)
+                break
+            except OSError:
+                time.sleep(0.1)
+        self.env = {
+            "AWS_ENDPOINT_URL": self.endpoint,
+            "AWS_ACCESS_KEY_ID": "test",
+            "AWS_SECRET_ACCESS_KEY": "test",
+            "AWS_REGION": "us-east-1",
+            "AWS_ALLOW_HTTP": "true",
+        }
+        self.bucket = bucket
+        # The bucket, created with a plain PUT (S3's CreateBucket), as any S3 client would.
+        urllib.request.urlopen(urllib.request.Request(f"{self.endpoint}/{bucket}", method="PUT")).read()
+
+    def filesystem(self):
+        import pyarrow.fs as pafs
+
+        return pafs.S3FileSystem(
+            endpoint_override=self.endpoint, scheme="http", access_key="test", secret_key="test", region="us-east-1"
+        )
+
+    def close(self) -> None:
+        self.proc.kill()
+        self.proc.wait()
+
+
+@pytest.fixture(scope="session")
+def s3():
+    server = S3()
+    yield server
+    server.close()
 
 
 @pytest.fixture

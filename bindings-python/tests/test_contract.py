@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 import ticksupply
+from conftest import http_response
 from ticksupply import (
     AsyncClient,
     AuthenticationError,
@@ -168,7 +169,16 @@ def test_exact_datetimes_and_export_helpers(client, tmp_path):
     assert e.value.status == "canceled"
 
 
-def test_threads_share_one_client_and_release_the_gil(client):
+def test_threads_share_one_client_and_release_the_gil(raw_server):
+    # Every answer takes 50 ms: while 16 threads wait on one client, a ticker thread keeps
+    # running only if the waits release the GIL.
+    body = '[{"code": "binance", "display_name": "Binance"}]'
+
+    def respond(n, head):
+        time.sleep(0.05)
+        return http_response(200, body, content_type="application/json", x_request_id=f"req_{n:016x}")
+
+    client = ticksupply.Client(api_key="ts_test_key", base_url=raw_server(respond).base_url)
     ticks = []
     stop = threading.Event()
 
@@ -181,13 +191,17 @@ def test_threads_share_one_client_and_release_the_gil(client):
     t.start()
     results = []
     workers = [threading.Thread(target=lambda: results.append(len(client.exchanges.list()))) for _ in range(16)]
+    started = time.monotonic()
     for w in workers:
         w.start()
     for w in workers:
         w.join()
+    elapsed = time.monotonic() - started
     stop.set()
     t.join()
-    assert results == [6] * 16 and len(ticks) > 5
+    assert results == [1] * 16
+    # A ticker starved by a held GIL would tick a few times at most in these 50+ ms.
+    assert elapsed >= 0.05 and len(ticks) >= 10, (elapsed, len(ticks))
 
 
 def test_async_gather_of_100_calls_and_async_iteration(mock, key):

@@ -42,6 +42,9 @@ from ticksupply.models import (
     SubscriptionStatus,
 )
 
+# 2024-01-01T00:00:00Z in nanoseconds: collected data (an export of 1970 holds no row).
+HOUR_2024 = 1_704_067_200 * 10**9
+
 JOB = {
     "id": "exp_1",
     "datastream_id": 7,
@@ -234,7 +237,7 @@ def test_every_resource_method_returns_its_class(mock, key, tmp_path):
     listed = c.export_schemas.list()
     assert isinstance(listed, ModelList) and all(isinstance(s, ExportSchemaListItem) for s in listed)
 
-    job = c.exports.create(1, 0, 10**9, schema={"columns": schema_cols})
+    job = c.exports.create(1, HOUR_2024, HOUR_2024 + 10**10, schema={"columns": schema_cols})
     assert isinstance(job, ExportJob) and isinstance(c.exports.get(job.id), ExportJob)
     done = c.exports.wait(job.id, timeout=10, poll_interval=0.05)
     assert isinstance(done, ExportJob) and done.status is ExportStatus.SUCCEEDED
@@ -245,7 +248,7 @@ def test_every_resource_method_returns_its_class(mock, key, tmp_path):
     assert c.exports.data(job.id, schema=c.export_schemas.get(schema.id)).column_names == ["ts", "price"]
     assert len(c.exports.download(job.id, tmp_path)) == download.count
     assert c.exports.delete(job.id) is None
-    other = c.exports.create(1, 0, 10**9)
+    other = c.exports.create(1, HOUR_2024, HOUR_2024 + 10**10)
     assert c.exports.cancel(other.id) is None
     assert isinstance(c.availability.get(1), AvailabilityResponse)
     assert isinstance(c.billing.get_summary(), BillingSummary)

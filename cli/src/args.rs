@@ -1,10 +1,11 @@
 //! The command line, declared with clap's derive API.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::sync::plan::{Shard, parse_time};
+use crate::sync::plan::{Shard, parse_duration, parse_time};
 
 const AFTER_HELP: &str = "\
 The API key comes from TICKSUPPLY_API_KEY, or from the file named by --api-key-file (never from an
@@ -207,25 +208,44 @@ pub struct SyncArgs {
     /// Range start: RFC 3339, a date `YYYY-MM-DD` (UTC midnight) or nanoseconds.
     #[arg(long, value_parser = parse_time, allow_hyphen_values = true)]
     pub from: i64,
-    /// Range end (exclusive), in the same forms.
+    /// Range end (exclusive), in the same forms or `now` (the default). Times past what has
+    /// been collected are synced by later runs.
     #[arg(long, value_parser = parse_time, allow_hyphen_values = true)]
-    pub to: i64,
+    pub to: Option<i64>,
     /// Destination: a directory, or s3://bucket/prefix (also gs://, az://).
     #[arg(long, value_name = "DIR|URL")]
     pub dest: String,
     /// Export schema: `raw`, a built-in or custom name, or a `sch_` id.
     #[arg(long, default_value = "raw")]
     pub schema: String,
-    /// One export (and one Parquet file) per datastream and day, or hour.
+    /// One Parquet file per datastream and day, or hour.
     #[arg(long, value_enum, default_value = "day")]
     pub partition: Partition,
-    /// Exports and downloads in flight at once.
+    /// Windows whose data is downloaded and written at once (exports are created and waited
+    /// for further ahead).
     #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u64).range(1..=64))]
     pub concurrency: u64,
-    /// Only windows K of N (1-based): several machines or processes share one sync.
-    #[arg(long, value_name = "K/N", value_parser = Shard::parse)]
+    /// Only this share of the windows, K of N (1-based), or auto/N to read K from the job
+    /// index of Kubernetes Indexed Jobs, AWS Batch or Cloud Run (0-based there).
+    #[arg(long, value_name = "K/N|auto/N", value_parser = Shard::parse)]
     pub shard: Option<Shard>,
-    /// Also keep the export's gzip CSV artifacts, in `_raw/` beside each Parquet file.
+    /// How long after collection data is final: times later than availability's end minus
+    /// this are left to a later run.
+    #[arg(long, value_name = "DURATION", default_value = "15m", value_parser = parse_duration)]
+    pub settle: Duration,
+    /// Give up waiting for one export after this long (it is reused by the next run).
+    #[arg(long, value_name = "DURATION", default_value = "1h", value_parser = parse_duration)]
+    pub wait_timeout: Duration,
+    /// Stop starting work after this long, and stop waiting (for the rate limit, another
+    /// run's window) past it; what is unfinished is left for the next run.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub deadline: Option<Duration>,
+    /// Print what would be done (windows to export, done, open, without data; the rows the
+    /// availability estimate predicts; the API requests and the time the rate limit implies)
+    /// and change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Also keep the export's gzip CSV artifacts, in `_raw/` beside each day's Parquet files.
     #[arg(long)]
     pub keep_csv: bool,
 }

@@ -17,6 +17,8 @@ pub enum CliError {
     },
     /// The object store refused or failed.
     Store { what: String, message: String },
+    /// Export data that cannot go into the dataset as it is (a file, a column).
+    Data(String),
     /// Ctrl-C stopped a sync (exit 130).
     Interrupted,
     /// A sync ended with windows that failed (each already reported).
@@ -41,6 +43,7 @@ impl CliError {
             CliError::Usage(_) => "usage_error",
             CliError::Io { .. } => "io_error",
             CliError::Store { .. } => "store_error",
+            CliError::Data(_) => "data_error",
             CliError::Interrupted => "interrupted",
             CliError::Incomplete { .. } => "incomplete",
         }
@@ -64,6 +67,7 @@ impl fmt::Display for CliError {
             CliError::Usage(m) => write!(f, "[usage_error] {m}"),
             CliError::Io { what, source } => write!(f, "[io_error] {what}: {source}"),
             CliError::Store { what, message } => write!(f, "[store_error] {what}: {message}"),
+            CliError::Data(m) => write!(f, "[data_error] {m}"),
             CliError::Interrupted => {
                 f.write_str("[interrupted] stopped by Ctrl-C; run the same command again to resume")
             }

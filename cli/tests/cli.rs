@@ -3,7 +3,7 @@
 //! `sync` — the dataset checked against the export artifacts read independently (flate2 + csv),
 //! reruns that do nothing, a `kill -9` mid-sync, pacing under a 30/minute limit, and shards.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -298,13 +298,6 @@ fn dataset(dir: &Path) -> BTreeMap<String, Rows> {
         .collect()
 }
 
-fn leftover_parts(dir: &Path) -> Vec<PathBuf> {
-    files(dir)
-        .into_iter()
-        .filter(|p| p.extension().is_some_and(|x| x == "part"))
-        .collect()
-}
-
 fn window_states(dir: &Path) -> Vec<Value> {
     let Ok(entries) = std::fs::read_dir(dir.join(".ticksupply-sync/windows")) else {
         return Vec::new();
@@ -316,11 +309,23 @@ fn window_states(dir: &Path) -> Vec<Value> {
         .collect()
 }
 
-fn done_windows(dir: &Path) -> usize {
+/// Files the state records as published.
+fn published_files(dir: &Path) -> usize {
     window_states(dir)
         .iter()
-        .filter(|s| s["status"] == "done")
+        .flat_map(|s| s["files"].as_array().cloned().unwrap_or_default())
+        .filter(|f| f["key"].is_string())
         .count()
+}
+
+/// Every file below `dir` that is neither a Parquet file of the dataset nor sync state.
+fn strays(dir: &Path) -> Vec<String> {
+    files(dir)
+        .iter()
+        .map(|p| relative(dir, p))
+        .filter(|r| !r.starts_with(".ticksupply-sync/") && !r.ends_with(".parquet"))
+        .filter(|r| !r.contains("/_raw/"))
+        .collect()
 }
 
 /// The dataset a sync of `[DAY, DAY + hours)` should write, by hour, from raw gzip CSV exports
@@ -779,6 +784,13 @@ fn sync_args<'a>(dest: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
     a
 }
 
+fn posts(m: &Mock, key: &str) -> usize {
+    m.requests(key, "api")
+        .iter()
+        .filter(|q| q["method"] == "POST" && q["path"] == "/v1/exports")
+        .count()
+}
+
 #[test]
 fn sync_writes_every_row_once_and_a_rerun_does_nothing() {
     let m = mock(Config {
@@ -791,6 +803,7 @@ fn sync_writes_every_row_once_and_a_rerun_does_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path().to_str().unwrap();
 
+    m.clear_requests();
     let r = m.cli(&sync_args(d, &[]));
     r.ok();
     let s = r.summary();
@@ -798,9 +811,10 @@ fn sync_writes_every_row_once_and_a_rerun_does_nothing() {
         (
             s["planned"].as_u64(),
             s["done"].as_u64(),
+            s["files"].as_u64(),
             s["failed"].as_u64()
         ),
-        (Some(12), Some(12), Some(0)),
+        (Some(2), Some(2), Some(12), Some(0)),
         "{s}"
     );
     let events = r.events();
@@ -808,11 +822,13 @@ fn sync_writes_every_row_once_and_a_rerun_does_nothing() {
     assert_eq!(
         events
             .iter()
-            .filter(|e| e["event"] == "window_done")
+            .filter(|e| e["event"] == "file_written")
             .count(),
         12
     );
-    assert_eq!(export_count(&m, &c), 12);
+    // One export per datastream and day feeds its hour files.
+    assert_eq!(posts(&m, KEY), 2);
+    assert_eq!(export_count(&m, &c), 2);
     assert!(!m.requests(KEY, "artifacts").is_empty());
 
     let got = dataset(dir.path());
@@ -832,46 +848,46 @@ fn sync_writes_every_row_once_and_a_rerun_does_nothing() {
     );
     assert_eq!(
         got, want,
-        "the Parquet rows are the artifacts' rows, each once"
+        "the Parquet rows are the rows of one export per file, each once"
     );
     let rows: u64 = want.values().map(|r| r.len() as u64).sum();
     assert_eq!(s["rows"].as_u64(), Some(rows));
-    assert!(leftover_parts(dir.path()).is_empty());
+    assert!(strays(dir.path()).is_empty(), "{:?}", strays(dir.path()));
+    assert_eq!(published_files(dir.path()), 12);
     let states = window_states(dir.path());
-    assert_eq!(states.len(), 12);
     assert!(
         states
             .iter()
-            .all(|s| s["status"] == "done" && s["export_id"].is_string()),
+            .all(|s| s["exports"] == json!([]) && s["files"].as_array().unwrap().len() == 24),
         "{states:?}"
     );
     let record: Value = serde_json::from_slice(
         &std::fs::read(dir.path().join(".ticksupply-sync/sync.json")).unwrap(),
     )
     .unwrap();
-    assert_eq!(record["partition"], "hour");
-    assert_eq!(record["datastreams"], json!([1, kraken]));
-
-    // A rerun exports nothing and downloads nothing.
-    m.clear_requests();
-    let r = m.cli(&sync_args(d, &[]));
-    let s = r.summary();
     assert_eq!(
-        (s["skipped_done"].as_u64(), s["done"].as_u64()),
-        (Some(12), Some(0)),
-        "{s}"
+        (record["partition"].as_str(), record["schema"].as_str()),
+        (Some("hour"), Some("raw"))
     );
-    let api = m.requests(KEY, "api");
-    assert_eq!(
-        api.iter()
-            .filter(|q| q["method"] == "POST" && q["path"] == "/v1/exports")
-            .count(),
-        0
-    );
-    assert!(m.requests(KEY, "artifacts").is_empty());
-    assert_eq!(dataset(dir.path()), want);
 
-    // Another partition does not fit the dataset: refused.
+    // A rerun exports nothing and downloads nothing; nor does a narrower one.
+    let mut narrower = sync_args(d, &[]);
+    narrower[5] = "2024-03-01T02:00Z";
+    for args in [sync_args(d, &[]), narrower] {
+        m.clear_requests();
+        let r = m.cli(&args);
+        let s = r.summary();
+        assert_eq!(
+            (s["skipped_done"].as_u64(), s["done"].as_u64()),
+            (Some(2), Some(0)),
+            "{s}"
+        );
+        assert_eq!(posts(&m, KEY), 0);
+        assert!(m.requests(KEY, "artifacts").is_empty());
+        assert_eq!(dataset(dir.path()), want);
+    }
+
+    // Another partition does not fit the dataset: refused, saying what to use.
     let t = m.cli(&[
         "sync",
         "--datastream",
@@ -890,69 +906,78 @@ fn sync_writes_every_row_once_and_a_rerun_does_nothing() {
 }
 
 #[test]
-fn sync_after_kill_9_finishes_with_every_row_once() {
+fn a_kill_between_two_hour_files_of_one_export_loses_and_doubles_nothing() {
     let m = mock(Config {
-        export_delay_ms: 1500,
+        export_delay_ms: 100,
         ..Default::default()
     });
     let c = m.client(KEY);
-    let kraken = kraken_xbt_usd_trades(&m, &c);
-    subscribe(&m, &c, &[1, kraken]);
+    subscribe(&m, &c, &[1]);
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path().to_str().unwrap();
-
-    let mut cmd = m.command(Some(KEY), &sync_args(d, &["--concurrency", "2"]));
-    cmd.stdin(Stdio::null())
+    let args = [
+        "sync",
+        "--datastream",
+        "1",
+        "--from",
+        FROM,
+        "--to",
+        TO_6H,
+        "--partition",
+        "hour",
+        "--dest",
+        d,
+        "--json",
+    ];
+    // Stopped right after the third hour file of the day's export is recorded, then killed.
+    let mut cmd = m.command(Some(KEY), &args);
+    cmd.env("TICKSUPPLY_SYNC_STOP_AT", "state_recorded:3")
+        .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null());
     let mut child = cmd.spawn().unwrap();
     let deadline = Instant::now() + RUN_TIMEOUT;
-    loop {
-        let done = done_windows(dir.path());
-        if (1..12).contains(&done) {
-            break;
-        }
-        assert!(done < 12, "the sync finished before it could be killed");
+    while !stopped(child.id()) {
         assert!(child.try_wait().unwrap().is_none(), "the sync ended early");
-        assert!(Instant::now() < deadline, "no window done in time");
-        std::thread::sleep(Duration::from_millis(20));
+        assert!(Instant::now() < deadline, "the sync never stopped");
+        std::thread::sleep(Duration::from_millis(10));
     }
+    assert_eq!(published_files(dir.path()), 3);
     child.kill().unwrap(); // SIGKILL
     child.wait().unwrap();
-    let before = done_windows(dir.path());
-    assert!(before < 12);
 
-    let r = m.cli(&sync_args(d, &["--concurrency", "2"]));
+    m.clear_requests();
+    let r = m.cli(&args);
     let s = r.summary();
-    assert_eq!(s["failed"].as_u64(), Some(0), "{s}");
-    assert_eq!(s["skipped_done"].as_u64(), Some(before as u64), "{s}");
-    assert_eq!(done_windows(dir.path()), 12);
-    assert!(
-        leftover_parts(dir.path()).is_empty(),
-        "{:?}",
-        leftover_parts(dir.path())
+    assert_eq!(
+        (s["failed"].as_u64(), s["files"].as_u64()),
+        (Some(0), Some(3)),
+        "{s}"
     );
-    // The rerun reused the exports already made (recorded, or found by idempotency key).
-    assert_eq!(export_count(&m, &c), 12);
-    let ids: BTreeSet<String> = window_states(dir.path())
-        .iter()
-        .map(|s| s["export_id"].as_str().unwrap().to_string())
-        .collect();
-    assert_eq!(ids.len(), 12);
-
+    // The export recorded before the kill served the rerun.
+    assert_eq!(posts(&m, KEY), 0);
+    assert!(
+        r.events()
+            .iter()
+            .any(|e| e["event"] == "window_exported" && e["reused"] == true)
+    );
+    assert_eq!(published_files(dir.path()), 6);
+    assert!(strays(dir.path()).is_empty(), "{:?}", strays(dir.path()));
     let want = expected(
         &m,
         &c,
-        &[
-            (1, "exchange=binance/instrument=BTCUSDT/stream_type=trades"),
-            (
-                kraken,
-                "exchange=kraken/instrument=XBT%2FUSD/stream_type=trades",
-            ),
-        ],
+        &[(1, "exchange=binance/instrument=BTCUSDT/stream_type=trades")],
         6,
     );
     assert_eq!(dataset(dir.path()), want);
+}
+
+/// Whether process `pid` is stopped (it reached its `TICKSUPPLY_SYNC_STOP_AT` point).
+fn stopped(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|s| s.rsplit_once(") ").map(|(_, r)| r.starts_with('T')))
+        .unwrap_or(false)
 }
 
 #[test]
@@ -973,7 +998,7 @@ fn sync_paces_under_a_30_per_minute_limit() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path().to_str().unwrap();
     let started = Instant::now();
-    // 2 availability calls + 12 windows × (create, wait, download listing): more than 30.
+    // 2 availability calls + 2 × 8 days × (create, download listing) + polls: more than 30.
     let r = m.cli_as(
         key,
         &[
@@ -984,9 +1009,7 @@ fn sync_paces_under_a_30_per_minute_limit() {
             "--from",
             FROM,
             "--to",
-            TO_6H,
-            "--partition",
-            "hour",
+            "2024-03-09",
             "--dest",
             d,
             "--json",
@@ -994,8 +1017,8 @@ fn sync_paces_under_a_30_per_minute_limit() {
     );
     let elapsed = started.elapsed();
     let s = r.summary();
-    assert_eq!(s["done"].as_u64(), Some(12), "{s}");
-    assert!(elapsed < Duration::from_secs(90), "took {elapsed:?}");
+    assert_eq!(s["done"].as_u64(), Some(16), "{s}");
+    assert!(elapsed < Duration::from_secs(100), "took {elapsed:?}");
     let api = m.requests(key, "api");
     assert!(api.len() > 30, "{} requests", api.len());
     let limited: Vec<_> = api.iter().filter(|q| q["status"] == 429).collect();
@@ -1003,45 +1026,81 @@ fn sync_paces_under_a_30_per_minute_limit() {
 }
 
 #[test]
-fn two_shards_make_the_unsharded_dataset() {
+fn shards_given_different_ranges_leave_no_gap() {
     let m = mock(Config {
         export_delay_ms: 0,
         ..Default::default()
     });
     let c = m.client(KEY);
-    let kraken = kraken_xbt_usd_trades(&m, &c);
-    subscribe(&m, &c, &[1, kraken]);
+    subscribe(&m, &c, &[1, 4]);
     let sharded = tempfile::tempdir().unwrap();
     let whole = tempfile::tempdir().unwrap();
     let (s, w) = (
         sharded.path().to_str().unwrap(),
         whole.path().to_str().unwrap(),
     );
-
-    // Both shards at once, into one destination.
-    let children: Vec<_> = ["1/2", "2/2"]
+    let args = |dest: &'static str, to: &'static str, shard: Option<&'static str>| {
+        let mut a = vec![
+            "sync",
+            "--datastream",
+            "1",
+            "4",
+            "--from",
+            "2024-03-02",
+            "--to",
+            to,
+            "--partition",
+            "hour",
+            "--dest",
+            dest,
+            "--json",
+        ];
+        if let Some(k) = shard {
+            a.extend(["--shard", k]);
+        }
+        a
+    };
+    let s: &'static str = Box::leak(s.to_string().into_boxed_str());
+    let w: &'static str = Box::leak(w.to_string().into_boxed_str());
+    // Both shards at once, into one destination, each given another end.
+    let children: Vec<_> = [("1/2", "2024-03-04T06:00Z"), ("2/2", "2024-03-04T09:00Z")]
         .into_iter()
-        .map(|k| {
-            let args = sync_args(s, &["--shard", k]);
-            std::thread::spawn({
-                let cmd = m.command(Some(KEY), &args);
-                move || run(cmd)
-            })
+        .map(|(k, to)| {
+            let cmd = m.command(Some(KEY), &args(s, to, Some(k)));
+            std::thread::spawn(move || run(cmd))
         })
         .collect();
-    let mut done = 0;
+    let mut windows = 0;
     for ch in children {
         let r = ch.join().unwrap();
         let summary = r.summary();
-        assert_eq!(summary["planned"].as_u64(), Some(6), "{summary}");
-        done += summary["done"].as_u64().unwrap();
+        assert_eq!(summary["failed"].as_u64(), Some(0), "{summary}");
+        windows += summary["planned"].as_u64().unwrap();
     }
-    assert_eq!(done, 12);
-    m.cli(&sync_args(w, &[])).ok();
-    let (a, b) = (dataset(sharded.path()), dataset(whole.path()));
-    assert_eq!(a.len(), 12);
+    assert_eq!(
+        windows, 6,
+        "each window of 2 datastreams × 3 days is one shard's"
+    );
+    m.cli(&args(w, "2024-03-04T09:00Z", None)).ok();
+    let whole_rows = dataset(whole.path());
+    // Before the shorter end every row is there, whichever shard owned it.
+    let cut = DAY_NS + 3 * 86_400_000_000_000 + 6 * HOUR_NS;
+    let before = |d: &BTreeMap<String, Rows>| -> Vec<(i64, String)> {
+        let mut v: Vec<_> = d
+            .values()
+            .flatten()
+            .filter(|r| r.0 < cut)
+            .cloned()
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(before(&dataset(sharded.path())), before(&whole_rows));
+    // Shard 1 stopped at its own end; run again with the longer one, it adds the rest.
+    m.cli(&args(s, "2024-03-04T09:00Z", Some("1/2"))).ok();
+    let (a, b) = (dataset(sharded.path()), whole_rows);
+    assert_eq!(a.len(), 2 * (48 + 9));
     assert_eq!(a, b);
-    assert_eq!(window_states(sharded.path()).len(), 12);
 }
 
 #[test]
@@ -1083,23 +1142,17 @@ fn day_partition_skips_windows_without_data_and_keeps_the_csv() {
     let got = dataset(dir.path());
     let key = "exchange=binance/instrument=BTCUSDT/stream_type=trades/date=2024-05-31/part-000000-1.parquet";
     assert_eq!(got.keys().collect::<Vec<_>>(), [key]);
-    let raw_dir = dir.path().join(
-        "exchange=binance/instrument=BTCUSDT/stream_type=trades/date=2024-05-31/_raw/part-000000-1",
-    );
-    let raw: Rows = files(&raw_dir)
-        .iter()
-        .flat_map(|p| read_csv_gz(p))
-        .collect();
-    assert_eq!(files(&raw_dir).len(), 24, "one artifact per hour");
+    let raw_root = dir
+        .path()
+        .join("exchange=binance/instrument=BTCUSDT/stream_type=trades/date=2024-05-31/_raw");
+    let raw_files = files(&raw_root);
+    assert_eq!(raw_files.len(), 24, "one artifact per hour: {raw_files:?}");
+    let raw: Rows = raw_files.iter().flat_map(|p| read_csv_gz(p)).collect();
     assert_eq!(got[key], raw);
-    let states = window_states(dir.path());
-    let statuses: BTreeSet<String> = states
-        .iter()
-        .map(|s| s["status"].as_str().unwrap().to_string())
-        .collect();
     assert_eq!(
-        statuses,
-        BTreeSet::from(["done".to_string(), "skipped_empty".to_string()])
+        window_states(dir.path()).len(),
+        1,
+        "nothing recorded for the outage"
     );
-    assert!(leftover_parts(dir.path()).is_empty());
+    assert!(strays(dir.path()).is_empty());
 }

@@ -22,6 +22,8 @@ use crate::meta::RateLimit;
 
 /// Added to every computed wait: reset times are whole seconds and clocks differ.
 const MARGIN: Duration = Duration::from_millis(250);
+/// The most a resume time is spread by at random.
+const MAX_JITTER: Duration = Duration::from_secs(3);
 /// Waiting for a probe's answer is re-checked at least this often (a safety net: the answer
 /// also wakes waiters).
 const PROBE_POLL: Duration = Duration::from_millis(500);
@@ -86,13 +88,17 @@ impl Bucket {
         None
     }
 
-    /// When an exhausted bucket may be used again.
+    /// When an exhausted bucket may be used again: the reset, plus a random share of a
+    /// twentieth of the window (at most 3 s), so that the processes sharing an account (a
+    /// fleet of shards) do not all come back at the same instant.
     fn resume_at(&self, now: Instant) -> Instant {
         let by_window = self.window_start.unwrap_or(now) + self.window + MARGIN;
-        match self.reset_at {
+        let at = match self.reset_at {
             Some(r) if r > now => r.min(now + self.window + MARGIN),
             _ => by_window,
-        }
+        };
+        let spread = (self.window / 20).min(MAX_JITTER);
+        at + spread.mul_f64(rand::random::<f64>())
     }
 
     fn spend(&mut self, now: Instant) {
@@ -358,12 +364,15 @@ mod tests {
                     t >= now + Duration::from_secs(60),
                     "a minute after the first request"
                 );
-                assert!(t <= now + Duration::from_secs(61), "and no more");
+                assert!(
+                    t <= now + Duration::from_secs(64),
+                    "and no more than the jitter"
+                );
             }
             _ => panic!("the window is spent"),
         }
         // After the window: unknown again, one probe.
-        let later = now + Duration::from_secs(62);
+        let later = now + Duration::from_secs(65);
         assert!(matches!(p.decide(later), Decision::Go { probe: true, .. }));
     }
 
@@ -386,7 +395,7 @@ mod tests {
             panic!()
         };
         assert!(matches!(p.decide(now), Decision::WaitUntil(_)));
-        let later = now + Duration::from_secs(62);
+        let later = now + Duration::from_secs(65);
         let Decision::Go {
             generations: g2,
             probe,
@@ -431,7 +440,7 @@ mod tests {
         };
         p.observe(generations, probe, &limited, 429);
         match p.decide(Instant::now()) {
-            Decision::WaitUntil(t) => assert!(t <= Instant::now() + Duration::from_secs(7)),
+            Decision::WaitUntil(t) => assert!(t <= Instant::now() + Duration::from_secs(10)),
             _ => panic!("blocked after a 429"),
         }
     }

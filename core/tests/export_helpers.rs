@@ -191,7 +191,12 @@ async fn a_dropped_connection_is_resumed_and_an_expired_url_refreshed() {
         ..Default::default()
     })
     .await;
-    let job = c.exports().create(1, 0i64, 10i64).send().await.unwrap();
+    let job = c
+        .exports()
+        .create(1, "2024-01-01T00:00:00Z", "2024-01-01T01:00:00Z")
+        .send()
+        .await
+        .unwrap();
     control(
         &m,
         reqwest::Method::POST,

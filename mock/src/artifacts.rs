@@ -23,20 +23,23 @@ use serde_json::{Value, json};
 use crate::faults;
 use crate::pipeline::{fault_response, log_headers};
 use crate::render::RenderError;
+use crate::rows::{RowSet, Segment, step_ns};
 use crate::serve::ConnKill;
 use crate::state::{App, Artifact, RecordedRequest};
 use crate::timefmt;
 
+/// The gzip header: no name, no time; FCOMMENT (0x10) set when the file carries padding.
 const GZIP_HEADER: [u8; 10] = [0x1f, 0x8b, 0x08, 0, 0, 0, 0, 0, 0, 0xff];
+const FCOMMENT: u8 = 0x10;
 const BLOCK: u64 = 65_535;
 const BLOCK_OVERHEAD: u64 = 5;
 const TRAILER: u64 = 8;
 pub const CSV_HEADER: &str = "collection_timestamp_ns,data\n";
-/// Every row but the last has this many bytes; the last absorbs the remainder as JSON whitespace.
+/// Every row has exactly this many bytes.
 const ROW_SHAPE: &str = "1704067200000000000,\"{\"\"t\"\":\"\"0000000000\"\",\"\"p\"\":\"\"40000.00\"\",\"\"q\"\":\"\"0.000000\"\",\"\"m\"\":true }\"\n";
 const ROW: u64 = ROW_SHAPE.len() as u64;
-/// The smallest artifact the layout can produce (header and one row).
-pub const MIN_SIZE: u64 = 10 + TRAILER + BLOCK_OVERHEAD + CSV_HEADER.len() as u64 + ROW;
+/// The smallest full-hour artifact the layout can produce (header and one row).
+pub const MIN_SIZE: u64 = natural_size(1, 0);
 
 fn mix(mut x: u64) -> u64 {
     x ^= x >> 33;
@@ -46,6 +49,23 @@ fn mix(mut x: u64) -> u64 {
     x ^ (x >> 33)
 }
 
+/// The size of a raw CSV artifact of `rows` rows and `comment` bytes of padding.
+const fn natural_size(rows: u64, comment: u64) -> u64 {
+    let csv = CSV_HEADER.len() as u64 + rows * ROW;
+    10 + comment + csv + BLOCK_OVERHEAD * csv.div_ceil(BLOCK) + TRAILER
+}
+
+/// Rows in a full hour, so that a full hour's raw CSV artifact fits `size` bytes (and is
+/// padded to exactly `size`).
+pub fn rows_per_hour(size: u64) -> u64 {
+    let size = size.max(MIN_SIZE);
+    let mut rows = (size / ROW).max(1);
+    while rows > 1 && natural_size(rows, 0) > size {
+        rows -= 1;
+    }
+    rows
+}
+
 /// The fields of one generated trade message.
 struct Trade {
     price_cents: u64,
@@ -53,43 +73,48 @@ struct Trade {
     maker: bool,
 }
 
-/// Where the bytes of one artifact come from.
-#[derive(Debug, Clone, Copy)]
+/// Where the bytes of one artifact come from: its rows (see [`crate::rows`]) written as a gzip
+/// CSV of stored (uncompressed) deflate blocks, so that any byte can be computed from its
+/// offset; a full-hour artifact is padded to its exact size with a gzip comment.
+#[derive(Debug, Clone)]
 pub struct Layout {
     pub file_size: u64,
+    segments: Arc<[Segment]>,
+    /// The artifact's row index at which each segment starts.
+    starts: Arc<[u64]>,
+    step: i64,
     csv_len: u64,
-    /// Data bytes per stored block (all blocks but the last are full).
-    block: u64,
     blocks: u64,
     rows: u64,
-    seed: u64,
-    hour_start_ns: i64,
+    /// Bytes of the gzip comment (padding, NUL included); 0 for none.
+    comment: u64,
 }
 
 impl Layout {
-    pub fn new(size: u64, seed: u64, hour_start_ns: i64) -> Layout {
-        let file_size = size.max(MIN_SIZE);
-        let payload = file_size - 10 - TRAILER;
-        // payload = csv_len + 5 per block, every block full but the last. A few payload sizes
-        // have no such layout with 65535-byte blocks; a slightly smaller block size always does.
-        let (block, blocks, csv_len) = (1..=BLOCK)
-            .rev()
-            .find_map(|block| {
-                let blocks = payload.div_ceil(block + BLOCK_OVERHEAD);
-                let csv_len = payload.checked_sub(BLOCK_OVERHEAD * blocks)?;
-                (csv_len > block * (blocks - 1) && csv_len <= block * blocks)
-                    .then_some((block, blocks, csv_len))
-            })
-            .expect("block size 1 always fits");
-        let rows = (csv_len - CSV_HEADER.len() as u64) / ROW;
+    pub fn new(set: &RowSet) -> Layout {
+        let rows = set.rows();
+        let mut starts = Vec::with_capacity(set.segments.len());
+        let mut n = 0;
+        for s in set.segments.iter() {
+            starts.push(n);
+            n += s.count;
+        }
+        let natural = natural_size(rows, 0);
+        let comment = if set.is_full_hour() && set.full_hour_size > natural {
+            set.full_hour_size - natural
+        } else {
+            0
+        };
+        let csv_len = CSV_HEADER.len() as u64 + rows * ROW;
         Layout {
-            file_size,
-            block,
+            file_size: natural + comment,
+            segments: set.segments.clone(),
+            starts: starts.into(),
+            step: step_ns(set.per_hour),
             csv_len,
-            blocks,
+            blocks: csv_len.div_ceil(BLOCK),
             rows,
-            seed,
-            hour_start_ns,
+            comment,
         }
     }
 
@@ -98,52 +123,54 @@ impl Layout {
         self.rows
     }
 
-    /// The fields of row `i`, all drawn from one hash of the seed and `i`.
-    fn trade(&self, i: u64) -> Trade {
-        let h = mix(self.seed ^ i.wrapping_mul(0x9e3779b97f4a7c15));
-        Trade {
+    /// The segment of row `i` and the row's index within its hour.
+    fn locate(&self, i: u64) -> (&Segment, u64) {
+        let k = self.starts.partition_point(|&s| s <= i).saturating_sub(1);
+        let seg = &self.segments[k];
+        (seg, seg.first + (i - self.starts[k]))
+    }
+
+    /// The fields of row `i`, all drawn from one hash of its hour's seed and its index.
+    fn trade(&self, i: u64) -> (Trade, u64) {
+        let (seg, idx) = self.locate(i);
+        let h = mix(seg.seed ^ idx.wrapping_mul(0x9e3779b97f4a7c15));
+        let t = Trade {
             price_cents: 4_000_000 + h % 500_000,
             qty_millionths: (h >> 20) % 1_000_000,
             maker: h & 1 == 0,
-        }
+        };
+        (t, idx)
     }
 
-    /// `collection_timestamp_ns` of row `i`: the rows spread evenly over the hour.
+    /// `collection_timestamp_ns` of row `i`: an hour's rows spread evenly over it.
     pub fn timestamp_ns(&self, i: u64) -> i64 {
-        let step = 3_600_000_000_000i64 / self.rows.max(1) as i64;
-        self.hour_start_ns + step * i as i64
+        let (seg, idx) = self.locate(i);
+        seg.hour_start_ns + self.step * idx as i64
     }
 
     /// The JSON text of row `i`'s message with every `"` written as `qt`: `"` for the message
-    /// itself, `""` inside the CSV's quoted field. `m` is padded to a fixed width, and the last
-    /// row absorbs the file's remainder as whitespace.
+    /// itself, `""` inside the CSV's quoted field. `m` is padded to a fixed width.
     fn json_text(&self, i: u64, qt: &str) -> String {
-        let t = self.trade(i);
+        let (t, idx) = self.trade(i);
         let m = if t.maker { "true " } else { "false" };
-        let pad = if i + 1 == self.rows {
-            let used = CSV_HEADER.len() as u64 + self.rows * ROW;
-            " ".repeat((self.csv_len - used) as usize)
-        } else {
-            String::new()
-        };
         format!(
-            "{{{qt}t{qt}:{qt}{i:010}{qt},{qt}p{qt}:{qt}{}.{:02}{qt},{qt}q{qt}:{qt}0.{:06}{qt},{qt}m{qt}:{m}{pad}}}",
+            "{{{qt}t{qt}:{qt}{idx:010}{qt},{qt}p{qt}:{qt}{}.{:02}{qt},{qt}q{qt}:{qt}0.{:06}{qt},{qt}m{qt}:{m}}}",
             t.price_cents / 100,
             t.price_cents % 100,
             t.qty_millionths
         )
     }
 
-    /// Row `i`'s `data` field as a CSV reader returns it (unquoted, padding included).
+    /// Row `i`'s `data` field as a CSV reader returns it (unquoted).
     pub fn message_text(&self, i: u64) -> String {
         self.json_text(i, "\"")
     }
 
     /// Row `i`'s message: `{"t":"0000000123","p":"40000.00","q":"0.000123","m":true}`.
     pub fn message(&self, i: u64) -> Value {
-        let t = self.trade(i);
+        let (t, idx) = self.trade(i);
         json!({
-            "t": format!("{i:010}"),
+            "t": format!("{idx:010}"),
             "p": format!("{}.{:02}", t.price_cents / 100, t.price_cents % 100),
             "q": format!("0.{:06}", t.qty_millionths),
             "m": t.maker,
@@ -167,7 +194,7 @@ impl Layout {
             pos = end.min(h);
         }
         while pos < end {
-            let i = ((pos - h) / ROW).min(self.rows - 1);
+            let i = (pos - h) / ROW;
             let row_start = h + i * ROW;
             let row = self.row(i);
             let from = (pos - row_start) as usize;
@@ -191,14 +218,29 @@ impl Layout {
         hasher.finalize()
     }
 
+    /// The gzip header, with the padding comment when there is one.
+    fn head_len(&self) -> u64 {
+        10 + self.comment
+    }
+
+    fn head_byte(&self, pos: u64) -> u8 {
+        match pos {
+            3 if self.comment > 0 => FCOMMENT,
+            0..10 => GZIP_HEADER[pos as usize],
+            p if p + 1 == self.head_len() => 0,
+            _ => b' ',
+        }
+    }
+
     /// File bytes `[start, end)`; `crc` is only computed when the trailer is requested.
     pub fn bytes(&self, start: u64, end: u64, crc: &dyn Fn() -> u32) -> Vec<u8> {
         let mut out = Vec::with_capacity((end - start) as usize);
         let mut pos = start;
+        let head = self.head_len();
         while pos < end {
-            if pos < 10 {
-                let to = end.min(10);
-                out.extend_from_slice(&GZIP_HEADER[pos as usize..to as usize]);
+            if pos < head {
+                let to = end.min(head);
+                out.extend((pos..to).map(|p| self.head_byte(p)));
                 pos = to;
                 continue;
             }
@@ -210,12 +252,12 @@ impl Layout {
                 pos = end;
                 continue;
             }
-            let off = pos - 10;
-            let stride = self.block + BLOCK_OVERHEAD;
+            let off = pos - head;
+            let stride = BLOCK + BLOCK_OVERHEAD;
             let (j, within) = (off / stride, off % stride);
-            let data_start = j * self.block;
-            let len = (self.csv_len - data_start).min(self.block);
-            let block_end = 10 + j * stride + BLOCK_OVERHEAD + len;
+            let data_start = j * BLOCK;
+            let len = (self.csv_len - data_start).min(BLOCK);
+            let block_end = head + j * stride + BLOCK_OVERHEAD + len;
             if within < BLOCK_OVERHEAD {
                 let last = j + 1 == self.blocks;
                 let l = len as u16;
@@ -258,7 +300,7 @@ impl CrcCache {
 }
 
 pub fn layout(a: &Artifact) -> Layout {
-    Layout::new(a.size, a.seed, a.hour_start_ns)
+    Layout::new(&a.rows)
 }
 
 /// Where the bytes a download serves come from.
@@ -558,24 +600,40 @@ async fn answer(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rows::{HOUR_NS, segments};
     use std::io::Read;
 
     fn whole(l: &Layout) -> Vec<u8> {
         l.bytes(0, l.file_size, &|| l.crc())
     }
 
+    const H0: i64 = 1_709_251_200_000_000_000;
+
+    fn full_hour(size: u64, ds: i64) -> Layout {
+        let per_hour = rows_per_hour(size);
+        Layout::new(&RowSet {
+            per_hour,
+            segments: segments(ds, per_hour, H0, H0 + HOUR_NS, &[(0, i64::MAX)]).into(),
+            full_hour_size: size,
+        })
+    }
+
+    fn rows_of(file: &[u8]) -> Vec<String> {
+        let mut csv = String::new();
+        flate2::read::MultiGzDecoder::new(file)
+            .read_to_string(&mut csv)
+            .unwrap();
+        assert!(csv.starts_with(CSV_HEADER));
+        csv.lines().skip(1).map(str::to_string).collect()
+    }
+
     #[test]
-    fn exact_size_and_valid_gzip_for_many_sizes() {
+    fn a_full_hour_has_the_exact_size_and_is_valid_gzip_for_many_sizes() {
         for size in [MIN_SIZE, 1000, 65_535, 65_560, 200_000, 262_144, 1_000_003] {
-            let l = Layout::new(size, 7, 1_704_067_200_000_000_000);
+            let l = full_hour(size, 7);
             let file = whole(&l);
             assert_eq!(file.len() as u64, size.max(MIN_SIZE));
-            let mut csv = String::new();
-            flate2::read::GzDecoder::new(&file[..])
-                .read_to_string(&mut csv)
-                .unwrap();
-            assert!(csv.starts_with(CSV_HEADER));
-            let rows: Vec<_> = csv.lines().skip(1).collect();
+            let rows = rows_of(&file);
             assert_eq!(rows.len() as u64, l.rows);
             for r in rows {
                 let (ts, json) = r.split_once(',').unwrap();
@@ -588,8 +646,28 @@ mod tests {
     }
 
     #[test]
+    fn a_row_is_the_same_in_every_artifact_that_holds_it() {
+        let size = 100_000;
+        let per_hour = rows_per_hour(size);
+        let all = whole(&full_hour(size, 3));
+        let cut = H0 + 1_234_567_891_011;
+        let part = |from, to| {
+            Layout::new(&RowSet {
+                per_hour,
+                segments: segments(3, per_hour, from, to, &[(0, i64::MAX)]).into(),
+                full_hour_size: size,
+            })
+        };
+        let (a, b) = (part(H0, cut), part(cut, H0 + HOUR_NS));
+        assert!(a.file_size < size && b.file_size < size);
+        let mut joined = rows_of(&whole(&a));
+        joined.extend(rows_of(&whole(&b)));
+        assert_eq!(joined, rows_of(&all));
+    }
+
+    #[test]
     fn any_range_equals_the_slice_of_the_whole() {
-        let l = Layout::new(300_000, 3, 0);
+        let l = full_hour(300_000, 3);
         let file = whole(&l);
         for (a, b) in [
             (0, 5),

@@ -14,6 +14,7 @@ pub mod pipeline;
 pub mod ratelimit;
 pub mod render;
 pub mod routes;
+pub mod rows;
 pub mod serve;
 pub mod state;
 pub mod timefmt;

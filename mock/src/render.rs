@@ -662,12 +662,24 @@ mod tests {
     const HOUR_NS: i64 = 1_704_067_200_000_000_000;
 
     fn artifact(format: Format, content: Option<&Value>, hour_start_ns: i64) -> Artifact {
+        let per_hour = crate::artifacts::rows_per_hour(40_000);
+        // One full "hour" of rows from `hour_start_ns` (not aligned in some tests).
+        let rows = crate::rows::RowSet {
+            per_hour,
+            segments: vec![crate::rows::Segment {
+                hour_start_ns,
+                seed: 11,
+                first: 0,
+                count: per_hour,
+            }]
+            .into(),
+            full_hour_size: 40_000,
+        };
         Artifact {
             id: "art_test".into(),
             filename: "test".into(),
-            size: 40_000,
-            seed: 11,
-            hour_start_ns,
+            raw_size: 40_000,
+            rows,
             format,
             columns: content.map(|c| Arc::new(columns(c))),
             exchange: "binance",

@@ -13,6 +13,7 @@ use crate::faults::Fault;
 use crate::idempotency::IdempotencyCache;
 use crate::ratelimit::Buckets;
 use crate::render::{Column, Format, RenderCache};
+use crate::rows::RowSet;
 
 /// Server settings, from the command line or from a test.
 #[derive(Debug, Clone)]
@@ -88,11 +89,10 @@ pub struct Subscription {
 pub struct Artifact {
     pub id: String,
     pub filename: String,
-    /// The `--artifact-size` it was made with: a raw CSV artifact has exactly this many bytes
-    /// (at least `artifacts::MIN_SIZE`), a typed one the same rows.
-    pub size: u64,
-    pub seed: u64,
-    pub hour_start_ns: i64,
+    /// Its rows (see `rows`): every artifact of one datastream cuts the same rows.
+    pub rows: RowSet,
+    /// Bytes of the raw gzip CSV of these rows (what billing counts).
+    pub raw_size: u64,
     /// CSV or Parquet, with the export's resolved Parquet options.
     pub format: Format,
     /// The export schema's columns; `None` is the raw schema.
@@ -186,6 +186,9 @@ impl AccountData {
 
 pub struct Account {
     pub name: String,
+    /// The account's collection clock, as an offset from the wall clock in nanoseconds
+    /// (`POST /_mock/clock` with the account's key); `None` follows the server's.
+    pub clock_offset_ns: Mutex<Option<i64>>,
     pub data: Mutex<AccountData>,
     pub buckets: Mutex<Buckets>,
     pub idempotency: IdempotencyCache,
@@ -220,6 +223,8 @@ pub struct App {
     /// Typed artifacts, rendered on first use; shared by both listeners so that `/download`
     /// reports the length of the very bytes the artifact listener serves.
     pub rendered: RenderCache,
+    /// The server's collection clock, as an offset from the wall clock in nanoseconds.
+    pub clock_offset_ns: std::sync::atomic::AtomicI64,
 }
 
 pub const REQUEST_LOG_CAPACITY: usize = 2000;
@@ -236,6 +241,7 @@ impl App {
             artifact_origin: RwLock::new(String::new()),
             artifacts: RwLock::new(HashMap::new()),
             rendered: RenderCache::default(),
+            clock_offset_ns: std::sync::atomic::AtomicI64::new(0),
             config,
         });
         let keys = if app.config.keys.is_empty() {
@@ -262,6 +268,7 @@ impl App {
                     crate::routes::schemas::seed_built_ins(&mut data);
                     Arc::new(Account {
                         name: account.to_string(),
+                        clock_offset_ns: Mutex::new(None),
                         data: Mutex::new(data),
                         buckets: Mutex::new(Buckets::new(m, h)),
                         idempotency: IdempotencyCache::default(),
@@ -297,6 +304,23 @@ impl App {
 
     pub fn artifact_size(&self) -> u64 {
         self.config.artifact_size.unwrap_or(DEFAULT_ARTIFACT_SIZE)
+    }
+
+    /// Rows per hour of every datastream (a full hour's raw CSV is `--artifact-size` bytes).
+    pub fn rows_per_hour(&self) -> u64 {
+        crate::artifacts::rows_per_hour(self.artifact_size())
+    }
+
+    /// The collection clock of `account` (its own, else the server's), in nanoseconds: what
+    /// has been collected ends here. It runs with the wall clock from where it was set.
+    pub fn collection_now_ns(&self, account: Option<&Account>) -> i64 {
+        let offset = account
+            .and_then(|a| *a.clock_offset_ns.lock().unwrap())
+            .unwrap_or_else(|| {
+                self.clock_offset_ns
+                    .load(std::sync::atomic::Ordering::Relaxed)
+            });
+        crate::timefmt::to_ns(crate::timefmt::now()).saturating_add(offset)
     }
 }
 

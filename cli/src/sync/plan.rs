@@ -9,19 +9,38 @@ use futures_util::TryStreamExt;
 use sha2::{Digest, Sha256};
 use ticksupply::Client;
 
+use super::ranges::Ranges;
+use super::retry::retry_rate_limited;
 use crate::args::Partition;
 use crate::error::CliError;
 
 /// Parses a time argument: RFC 3339 (exact to the nanosecond), a date `YYYY-MM-DD` (UTC
-/// midnight), or integer nanoseconds since the epoch.
+/// midnight), integer nanoseconds since the epoch, or `now`.
 pub fn parse_time(s: &str) -> Result<i64, String> {
     let s = s.trim();
+    if s == "now" {
+        return Utc::now()
+            .timestamp_nanos_opt()
+            .ok_or_else(|| "the clock is past 2262".to_string());
+    }
     if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
         return s
             .parse::<i64>()
             .map_err(|_| format!("{s:?} is out of range as nanoseconds"));
     }
     if let Some(ns) = ticksupply::timestamp::parse_rfc3339_nanos(s) {
+        return Ok(ns);
+    }
+    // Minutes without seconds, as people type them: `2024-03-01T06:00Z`.
+    if let Some((date, time)) = s.split_once(['T', 't'])
+        && let Some(zone_at) = time.find(['Z', 'z', '+', '-'])
+        && time[..zone_at].matches(':').count() == 1
+        && let Some(ns) = ticksupply::timestamp::parse_rfc3339_nanos(&format!(
+            "{date}T{}:00{}",
+            &time[..zone_at],
+            &time[zone_at..]
+        ))
+    {
         return Ok(ns);
     }
     if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
@@ -40,7 +59,41 @@ pub fn rfc3339(ns: i64) -> String {
     DateTime::<Utc>::from_timestamp_nanos(ns).to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
 }
 
-/// `--shard K/N`: windows whose index modulo N is K-1.
+/// Parses a duration: seconds (`900`), or a number with a unit `s`, `m`, `h` or `d` (`15m`).
+pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+    let t = s.trim();
+    let (num, unit) = match t.find(|c: char| !c.is_ascii_digit()) {
+        Some(i) => t.split_at(i),
+        None => (t, "s"),
+    };
+    let n: u64 = num
+        .parse()
+        .map_err(|_| format!("{s:?} is not a duration: use seconds (900) or 90s, 15m, 2h, 1d"))?;
+    let secs = match unit {
+        "s" => n,
+        "m" => n * 60,
+        "h" => n * 3600,
+        "d" => n * 86_400,
+        _ => {
+            return Err(format!(
+                "{s:?} is not a duration: use seconds (900) or 90s, 15m, 2h, 1d"
+            ));
+        }
+    };
+    Ok(std::time::Duration::from_secs(secs))
+}
+
+/// The environment variables that give a job's index in an array of jobs (0-based), as
+/// `--shard auto/N` reads them: Kubernetes Indexed Jobs, AWS Batch array jobs, Cloud Run jobs.
+pub const SHARD_INDEX_VARS: [&str; 3] = [
+    "JOB_COMPLETION_INDEX",
+    "AWS_BATCH_JOB_ARRAY_INDEX",
+    "CLOUD_RUN_TASK_INDEX",
+];
+
+/// `--shard K/N` (1-based) or `auto/N`: the windows this process owns, by a stable hash of the
+/// datastream id and the window's start, so that every process agrees whatever range or
+/// datastreams it was given.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Shard {
     /// 1-based.
@@ -50,18 +103,42 @@ pub struct Shard {
 
 impl Shard {
     pub fn parse(s: &str) -> Result<Shard, String> {
-        let bad = || format!("--shard takes K/N with 1 <= K <= N (e.g. 1/4), not {s:?}");
+        Shard::parse_with(s, |v| std::env::var(v).ok())
+    }
+
+    fn parse_with(s: &str, env: impl Fn(&str) -> Option<String>) -> Result<Shard, String> {
+        let bad = || format!("--shard takes K/N with 1 <= K <= N (e.g. 1/4), or auto/N, not {s:?}");
         let (k, n) = s.split_once('/').ok_or_else(bad)?;
-        let k: u64 = k.trim().parse().map_err(|_| bad())?;
         let n: u64 = n.trim().parse().map_err(|_| bad())?;
+        let k: u64 = if k.trim() == "auto" {
+            let (var, value) = SHARD_INDEX_VARS
+                .iter()
+                .find_map(|v| env(v).map(|x| (*v, x)))
+                .ok_or_else(|| {
+                    format!(
+                        "--shard auto/{n} reads the job's index from {}, but none is set: give K/N",
+                        SHARD_INDEX_VARS.join(", ")
+                    )
+                })?;
+            let index: u64 = value
+                .trim()
+                .parse()
+                .map_err(|_| format!("{var}={value:?} is not a job index"))?;
+            index + 1
+        } else {
+            k.trim().parse().map_err(|_| bad())?
+        };
         if n == 0 || k == 0 || k > n {
             return Err(bad());
         }
         Ok(Shard { k, n })
     }
 
-    pub fn keeps(&self, index: usize) -> bool {
-        index as u64 % self.n == self.k - 1
+    /// Whether this shard owns the window of `datastream_id` starting at `start_ns`.
+    pub fn owns(&self, datastream_id: i64, start_ns: i64) -> bool {
+        let h = Sha256::digest(format!("ticksupply-shard/v1\n{datastream_id}\n{start_ns}"));
+        let x = u64::from_be_bytes(h[..8].try_into().expect("8 bytes"));
+        x % self.n == self.k - 1
     }
 }
 
@@ -78,8 +155,10 @@ pub struct Datastream {
     pub exchange: String,
     pub instrument: String,
     pub stream_type: String,
-    /// Collected ranges `[from, to)` in nanoseconds.
+    /// Collected ranges `[from, to)` in nanoseconds, as availability reports them.
     pub ranges: Vec<(i64, i64)>,
+    /// Availability's row estimate per range.
+    pub estimates: Vec<u64>,
 }
 
 impl Datastream {
@@ -88,9 +167,40 @@ impl Datastream {
         format!("{}:{}:{}", self.exchange, self.instrument, self.stream_type)
     }
 
-    /// Whether any collected range overlaps `[start, end)`.
-    pub fn has_data(&self, start: i64, end: i64) -> bool {
-        self.ranges.iter().any(|&(f, t)| f < end && start < t)
+    /// What can be exported for good: the collected ranges, the last one (still being
+    /// collected) ending `settle` before its end and never after `now`.
+    pub fn settled(&self, settle: i64, now: i64) -> Ranges {
+        let n = self.ranges.len();
+        Ranges::from(
+            self.ranges
+                .iter()
+                .enumerate()
+                .map(|(i, &(f, t))| {
+                    let t = if i + 1 == n {
+                        t.saturating_sub(settle)
+                    } else {
+                        t
+                    };
+                    (f, t.min(now))
+                })
+                .collect::<Vec<_>>(),
+        )
+    }
+
+    /// Availability's estimate of the rows of `times`, pro rata.
+    pub fn estimate(&self, times: &Ranges) -> u64 {
+        self.ranges
+            .iter()
+            .zip(&self.estimates)
+            .map(|(&(f, t), &rows)| {
+                let overlap = times.intersect(&Ranges::span(f, t)).len_ns();
+                if t > f {
+                    (rows as f64 * overlap as f64 / (t - f) as f64) as u64
+                } else {
+                    0
+                }
+            })
+            .sum()
     }
 }
 
@@ -118,13 +228,15 @@ pub async fn resolve(client: &Client, specs: &[String]) -> Result<Vec<Arc<Datast
                 "--datastream {spec:?} is neither an id nor EXCHANGE:INSTRUMENT:STREAM_TYPE"
             )));
         }
-        let found: Vec<_> = client
-            .exchanges()
-            .list_datastreams(exchange, instrument)
-            .stream_type(stream_type)
-            .stream()
-            .try_collect()
-            .await?;
+        let found: Vec<_> = retry_rate_limited(|| {
+            client
+                .exchanges()
+                .list_datastreams(exchange, instrument)
+                .stream_type(stream_type)
+                .stream()
+                .try_collect::<Vec<_>>()
+        })
+        .await?;
         let Some(ds) = found.first() else {
             return Err(CliError::Usage(format!(
                 "no datastream {spec}: `ticksupply datastreams list --exchange {exchange} --instrument {instrument}` shows what there is"
@@ -136,7 +248,7 @@ pub async fn resolve(client: &Client, specs: &[String]) -> Result<Vec<Arc<Datast
     ids.dedup();
     let mut out = Vec::with_capacity(ids.len());
     for id in ids {
-        let a = client.availability().get(id).send().await?;
+        let a = retry_rate_limited(|| client.availability().get(id).send()).await?;
         out.push(Arc::new(Datastream {
             id,
             exchange: a.datastream.exchange,
@@ -147,51 +259,48 @@ pub async fn resolve(client: &Client, specs: &[String]) -> Result<Vec<Arc<Datast
                 .iter()
                 .map(|r| (r.from_ns.as_i64(), r.to_ns.as_i64()))
                 .collect(),
+            estimates: a.ranges.iter().map(|r| r.rows_estimate).collect(),
         }));
     }
     Ok(out)
 }
 
-/// One window of one datastream: `[start, end)` inside the partition slot starting at `slot`.
+/// One export window: a UTC day of one datastream. It is the unit of sharding, leases and state
+/// (one state file per window); its files are its day, or its hours.
 #[derive(Debug, Clone)]
 pub struct Window {
     pub ds: Arc<Datastream>,
-    /// Start of the day or hour the window lies in (its file and state are named by it).
-    pub slot: i64,
     pub start: i64,
-    pub end: i64,
 }
 
+pub const DAY_NS: i64 = 86_400_000_000_000;
+
 impl Window {
-    /// The key of its state file: `<datastream id>-<slot start ns>`.
-    pub fn state_key(&self) -> String {
-        format!("{}-{}", self.ds.id, self.slot)
+    pub fn end(&self) -> i64 {
+        self.start + DAY_NS
     }
 
-    /// The Parquet file's key below the destination:
-    /// `exchange=E/instrument=I/stream_type=T/date=YYYY-MM-DD/part-HH0000-<id>.parquet`.
-    pub fn file_key(&self) -> String {
-        format!(
-            "{}/part-{}-{}.parquet",
-            self.dir_key(),
-            self.hhmmss(),
-            self.ds.id
-        )
+    /// `<datastream id>-<day start ns>`: its state file and its lease.
+    pub fn key(&self) -> String {
+        format!("{}-{}", self.ds.id, self.start)
     }
 
-    /// Where `--keep-csv` puts the export's own artifacts: `…/date=D/_raw/part-HHMMSS-<id>/`
-    /// (a directory per window, as artifact names need not differ between exports; `_` hides
-    /// it from dataset readers).
-    pub fn raw_dir_key(&self) -> String {
-        format!(
-            "{}/_raw/part-{}-{}",
-            self.dir_key(),
-            self.hhmmss(),
-            self.ds.id
-        )
+    /// `2024-01-01`.
+    pub fn date(&self) -> String {
+        DateTime::<Utc>::from_timestamp_nanos(self.start)
+            .format("%Y-%m-%d")
+            .to_string()
     }
 
-    fn dir_key(&self) -> String {
+    /// The start of each file of the window.
+    pub fn slots(&self, partition: Partition) -> impl Iterator<Item = i64> + use<> {
+        let step = partition.step_ns();
+        (self.start..self.end()).step_by(step as usize)
+    }
+
+    /// The directory of the window's files:
+    /// `exchange=E/instrument=I/stream_type=T/date=YYYY-MM-DD`.
+    pub fn dir_key(&self) -> String {
         format!(
             "exchange={}/instrument={}/stream_type={}/date={}",
             encode_segment(&self.ds.exchange),
@@ -201,60 +310,44 @@ impl Window {
         )
     }
 
-    fn slot_time(&self) -> DateTime<Utc> {
-        DateTime::<Utc>::from_timestamp_nanos(self.slot)
+    /// The Parquet file of the slot starting at `slot`: `…/part-HH0000-<id>.parquet`.
+    pub fn file_key(&self, slot: i64) -> String {
+        let hhmmss = DateTime::<Utc>::from_timestamp_nanos(slot).format("%H%M%S");
+        format!("{}/part-{hhmmss}-{}.parquet", self.dir_key(), self.ds.id)
     }
 
-    pub fn date(&self) -> String {
-        self.slot_time().format("%Y-%m-%d").to_string()
-    }
-
-    fn hhmmss(&self) -> String {
-        self.slot_time().format("%H%M%S").to_string()
-    }
-
-    /// `2024-01-01` (day) or `2024-01-01T05` (hour), for progress lines.
-    pub fn label(&self, partition: Partition) -> String {
-        match partition {
-            Partition::Day => self.date(),
-            Partition::Hour => self.slot_time().format("%Y-%m-%dT%H").to_string(),
-        }
+    /// Where `--keep-csv` puts an export's own artifacts: `…/date=D/_raw/<export id>/` (`_`
+    /// hides it from dataset readers).
+    pub fn raw_dir_key(&self, export_id: &str) -> String {
+        format!("{}/_raw/{export_id}", self.dir_key())
     }
 }
 
-/// Cuts `[from, to)` into aligned days or hours (UTC) per datastream, clipped to the range, in
-/// the order sharding counts them: by datastream id, then by start.
-pub fn windows(dss: &[Arc<Datastream>], from: i64, to: i64, partition: Partition) -> Vec<Window> {
-    let step = partition.step_ns();
+/// A slot's label for progress lines: `2024-01-01` (day) or `2024-01-01T05` (hour).
+pub fn slot_label(slot: i64, partition: Partition) -> String {
+    let t = DateTime::<Utc>::from_timestamp_nanos(slot);
+    match partition {
+        Partition::Day => t.format("%Y-%m-%d").to_string(),
+        Partition::Hour => t.format("%Y-%m-%dT%H").to_string(),
+    }
+}
+
+/// The windows of `[from, to)` for each datastream, by datastream id then start.
+pub fn windows(dss: &[Arc<Datastream>], from: i64, to: i64) -> Vec<Window> {
     let mut out = Vec::new();
     let mut sorted: Vec<&Arc<Datastream>> = dss.iter().collect();
     sorted.sort_by_key(|d| d.id);
     for ds in sorted {
-        let mut slot = from.div_euclid(step) * step;
-        while slot < to {
+        let mut start = from.div_euclid(DAY_NS) * DAY_NS;
+        while start < to {
             out.push(Window {
                 ds: ds.clone(),
-                slot,
-                start: slot.max(from),
-                end: (slot + step).min(to),
+                start,
             });
-            slot += step;
+            start += DAY_NS;
         }
     }
     out
-}
-
-/// The windows of one shard (all of them without `--shard`).
-pub fn shard(windows: Vec<Window>, shard: Option<Shard>) -> Vec<Window> {
-    match shard {
-        None => windows,
-        Some(s) => windows
-            .into_iter()
-            .enumerate()
-            .filter(|(i, _)| s.keeps(*i))
-            .map(|(_, w)| w)
-            .collect(),
-    }
 }
 
 /// A path segment safe on every file system and object store, and readable back by Hive-style
@@ -311,51 +404,78 @@ mod tests {
             exchange: "kraken".into(),
             instrument: "XBT/USD".into(),
             stream_type: "trades".into(),
-            ranges: vec![(0, 10 * H)],
+            ranges: vec![(0, 10 * H), (20 * H, 30 * H)],
+            estimates: vec![1000, 1000],
         })
     }
 
     #[test]
-    fn times() {
+    fn times_and_durations() {
         assert_eq!(parse_time("1970-01-02"), Ok(86_400_000_000_000));
         assert_eq!(parse_time("1970-01-01T00:00:01.5Z"), Ok(1_500_000_000));
         assert_eq!(parse_time("42"), Ok(42));
+        assert_eq!(parse_time("1970-01-01T01:00Z"), Ok(3_600_000_000_000));
+        assert_eq!(parse_time("1970-01-01T02:00+01:00"), Ok(3_600_000_000_000));
         assert!(parse_time("yesterday").is_err());
         assert_eq!(rfc3339(3_600_000_000_000), "1970-01-01T01:00:00Z");
+        assert_eq!(parse_duration("15m").unwrap().as_secs(), 900);
+        assert_eq!(parse_duration("900").unwrap().as_secs(), 900);
+        assert_eq!(parse_duration("2h").unwrap().as_secs(), 7200);
+        assert!(parse_duration("soon").is_err() && parse_duration("5w").is_err());
     }
 
     #[test]
-    fn shards() {
+    fn shards_split_every_window_once_whatever_the_range() {
         assert_eq!(Shard::parse("2/3"), Ok(Shard { k: 2, n: 3 }));
         for bad in ["0/3", "4/3", "1/0", "x", "1/", "/2"] {
             assert!(Shard::parse(bad).is_err(), "{bad}");
         }
-        let all = windows(&[ds(2), ds(1)], 0, 6 * H, Partition::Hour);
-        assert_eq!(all.len(), 12);
-        assert_eq!((all[0].ds.id, all[6].ds.id), (1, 2));
-        let a = shard(all.clone(), Some(Shard { k: 1, n: 2 }));
-        let b = shard(all.clone(), Some(Shard { k: 2, n: 2 }));
-        assert_eq!(a.len() + b.len(), all.len());
+        let env = |v: &str| (v == "AWS_BATCH_JOB_ARRAY_INDEX").then(|| "1".to_string());
+        assert_eq!(Shard::parse_with("auto/3", env), Ok(Shard { k: 2, n: 3 }));
+        let err = Shard::parse_with("auto/3", |_| None).unwrap_err();
+        assert!(err.contains("JOB_COMPLETION_INDEX"), "{err}");
+        let (a, b) = (Shard { k: 1, n: 2 }, Shard { k: 2, n: 2 });
+        let all = windows(&[ds(2), ds(1)], 0, 40 * DAY_NS);
+        assert_eq!(all.len(), 80);
+        assert_eq!((all[0].ds.id, all[40].ds.id), (1, 2));
+        let mine = all.iter().filter(|w| a.owns(w.ds.id, w.start)).count();
+        let theirs = all.iter().filter(|w| b.owns(w.ds.id, w.start)).count();
+        assert_eq!(mine + theirs, all.len());
+        assert!(mine > 20 && theirs > 20, "{mine} / {theirs}");
+        // Ownership depends on the window only, not on the plan it is part of.
+        let w = &all[17];
+        let alone = windows(std::slice::from_ref(&w.ds), w.start + 5, w.start + 6);
+        assert_eq!(
+            a.owns(alone[0].ds.id, alone[0].start),
+            a.owns(w.ds.id, w.start)
+        );
     }
 
     #[test]
-    fn windows_are_clipped_and_named() {
-        let w = windows(&[ds(7)], H / 2, 2 * H + 5, Partition::Hour);
-        assert_eq!(w.len(), 3);
-        assert_eq!((w[0].slot, w[0].start, w[0].end), (0, H / 2, H));
-        assert_eq!((w[2].start, w[2].end), (2 * H, 2 * H + 5));
+    fn windows_are_days_and_files_are_named_by_slot() {
+        let w = windows(&[ds(7)], H / 2, DAY_NS + 5);
+        assert_eq!(w.len(), 2);
+        assert_eq!((w[0].start, w[1].start), (0, DAY_NS));
+        assert_eq!(w[0].slots(Partition::Hour).count(), 24);
+        assert_eq!(w[0].slots(Partition::Day).collect::<Vec<_>>(), vec![0]);
         assert_eq!(
-            w[1].file_key(),
+            w[0].file_key(H),
             "exchange=kraken/instrument=XBT%2FUSD/stream_type=trades/date=1970-01-01/part-010000-7.parquet"
-        );
-        let d = windows(&[ds(7)], H, 30 * H, Partition::Day);
-        assert_eq!(d.len(), 2);
-        assert!(
-            d[0].file_key()
-                .ends_with("date=1970-01-01/part-000000-7.parquet")
         );
         assert_eq!(encode_segment(".."), "%2E%2E");
         assert_eq!(encode_segment("a b=c"), "a%20b%3Dc");
+        assert_eq!(slot_label(H, Partition::Hour), "1970-01-01T01");
+    }
+
+    #[test]
+    fn settled_data_ends_before_the_collection_front() {
+        let d = ds(1);
+        assert_eq!(
+            d.settled(H, i64::MAX).as_slice(),
+            &[(0, 10 * H), (20 * H, 29 * H)]
+        );
+        assert_eq!(d.settled(0, 5 * H).as_slice(), &[(0, 5 * H)]);
+        assert_eq!(d.estimate(&Ranges::span(0, 5 * H)), 500);
     }
 
     #[test]

@@ -9,7 +9,7 @@ use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use super::plan::{Window, rfc3339};
+use super::plan::{Window, rfc3339, slot_label};
 use crate::args::Partition;
 use crate::error::CliError;
 use crate::output::out;
@@ -38,12 +38,14 @@ pub struct Failure {
 /// Counts of a run.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Stats {
-    /// Windows of the plan (of this shard).
+    /// Windows (datastream days) of the plan, of this shard.
     pub planned: usize,
-    /// Windows this run exports and writes.
+    /// Windows this run exports.
     pub to_sync: usize,
     pub skipped_done: usize,
     pub skipped_empty: usize,
+    /// Windows with times still to be collected and nothing to export now.
+    pub open: usize,
     pub exported: usize,
     pub done: usize,
     pub failed: usize,
@@ -55,34 +57,46 @@ pub struct Stats {
 
 /// What a run is about to do.
 pub struct Plan<'a> {
-    /// Windows of the plan (of this shard).
     pub planned: usize,
-    /// Windows to export and write.
     pub to_sync: usize,
-    /// Windows already done.
     pub done: usize,
-    /// Windows without collected data.
+    pub open: usize,
     pub empty: usize,
     pub datastreams: &'a [String],
     pub shard: Option<String>,
+    pub rows_estimate: u64,
 }
 
 /// One thing that happened to a window.
 pub enum Event<'a> {
-    SkippedDone(&'a Window),
-    SkippedEmpty(&'a Window),
+    Skipped {
+        w: &'a Window,
+        /// `done`, `no_data` or `open`.
+        reason: &'static str,
+    },
+    WaitingForLease {
+        w: &'a Window,
+        holder: &'a str,
+    },
     Exported {
         w: &'a Window,
         export_id: &'a str,
+        start: i64,
+        end: i64,
         reused: bool,
     },
-    Done {
+    FileWritten {
         w: &'a Window,
+        slot: i64,
         export_id: &'a str,
         rows: u64,
         bytes: u64,
         path: &'a str,
-        raw_files: usize,
+    },
+    Done {
+        w: &'a Window,
+        files: usize,
+        rows: u64,
     },
     Failed {
         w: &'a Window,
@@ -128,18 +142,12 @@ impl Progress {
         }
     }
 
-    fn stats(&self) -> std::sync::MutexGuard<'_, Stats> {
-        self.stats.lock().unwrap_or_else(|p| p.into_inner())
+    pub fn mode(&self) -> Mode {
+        self.mode
     }
 
-    fn window_fields(&self, w: &Window) -> serde_json::Map<String, Value> {
-        let mut m = serde_json::Map::new();
-        m.insert("window".into(), json!(w.label(self.partition)));
-        m.insert("datastream_id".into(), json!(w.ds.id));
-        m.insert("datastream".into(), json!(w.ds.label()));
-        m.insert("start".into(), json!(rfc3339(w.start)));
-        m.insert("end".into(), json!(rfc3339(w.end)));
-        m
+    fn stats(&self) -> std::sync::MutexGuard<'_, Stats> {
+        self.stats.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     fn emit(&self, event: &str, w: &Window, extra: Value, line: String) {
@@ -147,14 +155,22 @@ impl Progress {
             Mode::Json => {
                 let mut m = serde_json::Map::new();
                 m.insert("event".into(), json!(event));
-                m.extend(self.window_fields(w));
+                m.insert("window".into(), json!(w.date()));
+                m.insert("datastream_id".into(), json!(w.ds.id));
+                m.insert("datastream".into(), json!(w.ds.label()));
                 if let Value::Object(x) = extra {
                     m.extend(x);
                 }
                 out(&Value::Object(m).to_string());
             }
             Mode::Lines => out(&line),
-            Mode::Bars => {}
+            Mode::Bars => {
+                if let Some(b) = &self.bars
+                    && (event == "window_failed" || event == "waiting")
+                {
+                    let _ = b.multi.println(&line);
+                }
+            }
         }
     }
 
@@ -164,9 +180,11 @@ impl Progress {
             planned,
             to_sync,
             done,
+            open,
             empty,
             datastreams,
             shard,
+            rows_estimate,
         } = plan;
         {
             let mut s = self.stats();
@@ -180,12 +198,14 @@ impl Progress {
                 "windows": planned,
                 "to_sync": to_sync,
                 "already_done": done,
+                "open": open,
                 "without_data": empty,
+                "rows_estimate": rows_estimate,
                 "shard": shard,
             })
             .to_string()),
             Mode::Lines => out(&format!(
-                "plan {planned} window(s) of {}: {to_sync} to sync, {done} already done, {empty} without data{}",
+                "plan {planned} window(s) of {}: {to_sync} to sync (~{rows_estimate} rows), {done} already done, {open} waiting for data, {empty} without data{}",
                 datastreams.join(", "),
                 shard.map(|s| format!(" (shard {s})")).unwrap_or_default()
             )),
@@ -200,9 +220,9 @@ impl Progress {
                 ));
                 written.set_prefix("written");
                 written.enable_steady_tick(Duration::from_millis(250));
-                if done + empty > 0 {
+                if done + empty + open > 0 {
                     let _ = multi.println(format!(
-                        "{planned} window(s): {done} already done, {empty} without data"
+                        "{planned} window(s): {done} already done, {open} waiting for data, {empty} without data"
                     ));
                 }
                 self.bars = Some(Bars {
@@ -215,36 +235,40 @@ impl Progress {
     }
 
     pub fn event(&self, ev: Event<'_>) {
+        let label = |w: &Window| format!("{} {}", w.date(), w.ds.label());
         match ev {
-            Event::SkippedDone(w) => {
-                self.stats().skipped_done += 1;
+            Event::Skipped { w, reason } => {
+                {
+                    let mut s = self.stats();
+                    match reason {
+                        "done" => s.skipped_done += 1,
+                        "open" => s.open += 1,
+                        _ => s.skipped_empty += 1,
+                    }
+                }
+                let why = match reason {
+                    "done" => "already done",
+                    "open" => "waiting for data to be collected",
+                    _ => "no data collected",
+                };
                 self.emit(
                     "window_skipped",
                     w,
-                    json!({ "reason": "done" }),
-                    format!(
-                        "skipped {} {} already done",
-                        w.label(self.partition),
-                        w.ds.label()
-                    ),
+                    json!({ "reason": reason }),
+                    format!("skipped {} {why}", label(w)),
                 );
             }
-            Event::SkippedEmpty(w) => {
-                self.stats().skipped_empty += 1;
-                self.emit(
-                    "window_skipped",
-                    w,
-                    json!({ "reason": "no_data" }),
-                    format!(
-                        "skipped {} {} no data collected",
-                        w.label(self.partition),
-                        w.ds.label()
-                    ),
-                );
-            }
+            Event::WaitingForLease { w, holder } => self.emit(
+                "waiting",
+                w,
+                json!({ "reason": "lease", "holder": holder }),
+                format!("waiting {} held by another sync ({holder})", label(w)),
+            ),
             Event::Exported {
                 w,
                 export_id,
+                start,
+                end,
                 reused,
             } => {
                 self.stats().exported += 1;
@@ -254,29 +278,57 @@ impl Progress {
                 self.emit(
                     "window_exported",
                     w,
-                    json!({ "export_id": export_id, "reused": reused }),
+                    json!({
+                        "export_id": export_id,
+                        "reused": reused,
+                        "start": rfc3339(start),
+                        "end": rfc3339(end),
+                    }),
                     format!(
-                        "exported {} {} {export_id}{}",
-                        w.label(self.partition),
-                        w.ds.label(),
+                        "exported {} {export_id} [{}, {}){}",
+                        label(w),
+                        rfc3339(start),
+                        rfc3339(end),
                         if reused { " (reused)" } else { "" }
                     ),
                 );
             }
-            Event::Done {
+            Event::FileWritten {
                 w,
+                slot,
                 export_id,
                 rows,
                 bytes: n,
                 path,
-                raw_files,
             } => {
+                {
+                    let mut s = self.stats();
+                    s.files += 1;
+                    s.bytes += n;
+                }
+                self.emit(
+                    "file_written",
+                    w,
+                    json!({
+                        "file": slot_label(slot, self.partition),
+                        "export_id": export_id,
+                        "rows": rows,
+                        "bytes": n,
+                        "path": path,
+                    }),
+                    format!(
+                        "written {} {} {rows} rows {} {path}",
+                        slot_label(slot, self.partition),
+                        w.ds.label(),
+                        bytes(n)
+                    ),
+                );
+            }
+            Event::Done { w, files, rows } => {
                 let (total_rows, total_bytes) = {
                     let mut s = self.stats();
                     s.done += 1;
                     s.rows += rows;
-                    s.bytes += n;
-                    s.files += 1;
                     (s.rows, s.bytes)
                 };
                 if let Some(b) = &self.bars {
@@ -291,24 +343,13 @@ impl Progress {
                 self.emit(
                     "window_done",
                     w,
-                    json!({
-                        "export_id": export_id,
-                        "rows": rows,
-                        "bytes": n,
-                        "path": path,
-                        "raw_files": raw_files,
-                    }),
-                    format!(
-                        "written {} {} {rows} rows {} {path}",
-                        w.label(self.partition),
-                        w.ds.label(),
-                        bytes(n)
-                    ),
+                    json!({ "files": files, "rows": rows }),
+                    format!("done {} {files} file(s), {rows} new rows", label(w)),
                 );
             }
             Event::Failed { w, error } => {
                 let failure = Failure {
-                    window: w.label(self.partition),
+                    window: w.date(),
                     datastream: w.ds.label(),
                     code: error.code().to_string(),
                     error: error.to_string(),
@@ -319,13 +360,6 @@ impl Progress {
                     s.failed += 1;
                     s.failures.push(failure.clone());
                 }
-                let line = format!(
-                    "failed {} {} {}",
-                    failure.window, failure.datastream, failure.error
-                );
-                if let Some(b) = &self.bars {
-                    let _ = b.multi.println(&line);
-                }
                 self.emit(
                     "window_failed",
                     w,
@@ -334,7 +368,10 @@ impl Progress {
                         "error": failure.error,
                         "request_id": failure.request_id,
                     }),
-                    line,
+                    format!(
+                        "failed {} {} {}",
+                        failure.window, failure.datastream, failure.error
+                    ),
                 );
             }
         }
@@ -371,17 +408,16 @@ impl Progress {
                     "sync complete"
                 };
                 out(&format!(
-                    "{state}: {} window(s): {} written, {} already done, {} without data, {} failed",
-                    s.planned, s.done, s.skipped_done, s.skipped_empty, s.failed
+                    "{state}: {} window(s): {} written, {} already done, {} waiting for data, {} without data, {} failed",
+                    s.planned, s.done, s.skipped_done, s.open, s.skipped_empty, s.failed
                 ));
                 out(&format!(
-                    "  {} rows, {} in {} file(s), {elapsed:.1} s",
+                    "  {} new rows, {} in {} file(s), {elapsed:.1} s",
                     s.rows,
                     bytes(s.bytes),
                     s.files
                 ));
                 if self.mode == Mode::Bars {
-                    // Failures went to the terminal above the bars; list them again here.
                     for f in &s.failures {
                         out(&format!(
                             "  failed {} {} {}",

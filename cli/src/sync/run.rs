@@ -1,34 +1,56 @@
-//! One sync run: plan, skip what is done, then per window create (or reuse) the export, wait,
-//! write the Parquet file, record it — a few windows at a time, until done or Ctrl-C.
+//! One sync run: plan every window (a datastream's UTC day), then for each one that needs
+//! data — holding its lease — create (or reuse) its export, wait for it with every other
+//! export of the run, write its rows into the window's files and publish them one by one,
+//! recording each in the window's state as soon as it is in place.
 //!
-//! Crash safety rests on three rules: the export id is recorded as soon as the export exists
-//! (and its idempotency key would find it again anyway); a window is `done` only after its file
-//! is in place; a file is written under a temporary name and renamed (or uploaded whole). So a
-//! rerun after any interruption finds each window either done, with its file, or not done, and
-//! redoes only those — every row ends up in the dataset exactly once.
+//! Why the lake never loses or doubles a row, whatever kills a run where:
+//! * an export is recorded before anything waits on it, and its idempotency key (from the
+//!   datastream, range, schema, format and attempt) finds it again when the record was lost;
+//! * a file is staged outside the dataset, then replaces the old file at once (rename, or a
+//!   whole-object upload); the new file holds every row of the old one within the times the
+//!   state says it covers, and only those are ever read back from it;
+//! * the state is written after the file, with a condition on the version read, by the lease
+//!   holder only: a crash between the two leaves a file holding more than recorded, which the
+//!   next rewrite reads back only within the recorded times.
 
-use std::path::Path;
+use std::time::Instant;
 
 use futures_util::{StreamExt, TryStreamExt};
-use ticksupply::data::SchemaSpec;
-use ticksupply::{Client, Error};
+use ticksupply::Client;
+use ticksupply::data::{SchemaSpec, read_artifacts};
+use ticksupply::resources::export_schemas::{
+    ColumnSource, ExportSchemaWithVersion, MetaValue, TimestampFormat,
+};
+use tokio::sync::{OnceCell, Semaphore};
 
-use super::dest::{self, Dest};
-use super::plan::{self, Window};
-use super::progress::{Event, Plan, Progress};
-use super::state::{Store, SyncRecord, WindowState, WindowStatus};
+use super::dest::{self, Conflict, Dest, Version};
+use super::lease;
+use super::plan::{self, Window, rfc3339};
+use super::poll::{Outcome, Poller};
+use super::process::stop_point;
+use super::progress::{Event, Mode, Plan, Progress};
+use super::ranges::Ranges;
+use super::retry::{self, retry_rate_limited};
+use super::split::{self, OldFile, Split, Target};
+use super::state::{InFlight, Store, SyncRecord, WindowState};
+use super::work::{Job, Kind, WindowWork, window_work};
 use crate::args::{Format, SyncArgs};
 use crate::error::CliError;
+use crate::output::out;
 
 /// State files read at once while planning.
 const STATE_READS: usize = 16;
 /// Artifacts of one export downloaded at once with `--keep-csv`.
 const RAW_DOWNLOADS: usize = 2;
+/// Windows whose exports are created and waited for at once, per window being written.
+const AHEAD_PER_WRITER: usize = 8;
+const POLL_CURSOR: &str = ".ticksupply-sync/poll-cursor";
 
-/// A window to export and write, with what an earlier run recorded of it.
-struct Job {
-    w: Window,
-    prior: Option<WindowState>,
+/// How artifacts are read, and how rows find their file.
+struct Reading {
+    spec: SchemaSpec,
+    /// The nanosecond timestamp column rows are split by; `None` when the schema has none.
+    time_column: Option<String>,
 }
 
 struct Ctx<'a> {
@@ -37,20 +59,30 @@ struct Ctx<'a> {
     store: Store<'a>,
     args: &'a SyncArgs,
     format: Format,
-    /// How the export's artifacts are typed when read.
-    reader: SchemaSpec,
+    reading: Reading,
+    request: Ranges,
     progress: &'a Progress,
+    poller: &'a Poller,
+    writers: Semaphore,
+    recorded: OnceCell<()>,
+}
+
+fn now_ns() -> i64 {
+    chrono::Utc::now().timestamp_nanos_opt().unwrap_or(i64::MAX)
 }
 
 /// Runs `ticksupply sync`.
 pub async fn run(client: &Client, args: SyncArgs, json: bool) -> Result<(), CliError> {
-    if args.from >= args.to {
+    let now = now_ns();
+    let to = args.to.unwrap_or(now);
+    if args.from >= to {
         return Err(CliError::Usage(format!(
             "--from ({}) must be before --to ({})",
-            plan::rfc3339(args.from),
-            plan::rfc3339(args.to)
+            rfc3339(args.from),
+            rfc3339(to)
         )));
     }
+    retry::set_deadline(args.deadline.map(|d| Instant::now() + d));
     // The export's own artifacts are only worth keeping as gzip CSV.
     let format = if args.keep_csv {
         Format::Csv
@@ -59,70 +91,50 @@ pub async fn run(client: &Client, args: SyncArgs, json: bool) -> Result<(), CliE
     };
     let dest = dest::open(&args.dest)?;
     let store = Store::new(dest.as_ref());
-    let previous = store.load_record().await?;
-    if let Some(p) = &previous {
-        p.check(&args.schema, args.partition, &args.dest)?;
+    if let Some(r) = store.load_record().await? {
+        r.check(&args.schema, args.partition, &args.dest)?;
     }
     let dss = plan::resolve(client, &args.datastreams).await?;
-    let record = SyncRecord::new(&args, dss.iter().map(|d| d.id).collect(), format.as_str());
-    let record = match &previous {
-        Some(p) => p.merged(&record),
-        None => record,
-    };
-    store.save_record(&record).await?;
-    let reader = reader_schema(client, &args.schema, format).await?;
+    let reading = reading(client, &args.schema, format).await?;
+    let request = Ranges::span(args.from, to);
+    let settle = i64::try_from(args.settle.as_nanos()).unwrap_or(i64::MAX);
 
-    let windows = plan::shard(
-        plan::windows(&dss, args.from, args.to, args.partition),
-        args.shard,
-    );
-    let planned = windows.len();
-    let priors: Vec<Option<WindowState>> = {
+    let windows: Vec<Window> = plan::windows(&dss, args.from, to)
+        .into_iter()
+        .filter(|w| args.shard.is_none_or(|s| s.owns(w.ds.id, w.start)))
+        .collect();
+    let states: Vec<Option<(WindowState, Version)>> = {
         let store = &store;
         futures_util::stream::iter(windows.iter().map(|w| {
-            let key = w.state_key();
+            let key = w.key();
             async move { store.load_window(&key).await }
         }))
         .buffered(STATE_READS)
         .try_collect()
         .await?
     };
-
-    let (mut jobs, mut done, mut empty) = (Vec::new(), Vec::new(), Vec::new());
-    for (mut w, prior) in windows.into_iter().zip(priors) {
-        let done_path = prior
-            .as_ref()
-            .filter(|p| p.status == WindowStatus::Done)
-            .and_then(|p| p.path.clone());
-        let file_there = match &done_path {
-            Some(path) => dest.exists(path).await?,
-            None => false,
-        };
-        if let Some(p) = &prior
-            && file_there
-            && p.covers(w.start, w.end)
-        {
-            done.push(w);
-            continue;
-        }
-        if !w.ds.has_data(w.start, w.end) {
-            if prior.is_none() {
-                let mut st = WindowState::new(&w, &args.schema, format.as_str());
-                st.status = WindowStatus::SkippedEmpty;
-                store.save_window(&w.state_key(), &mut st).await?;
+    let mut todo = Vec::new();
+    let mut skipped = Vec::new();
+    let mut rows_estimate = 0;
+    for (w, st) in windows.into_iter().zip(&states) {
+        let collected = Ranges::from(w.ds.ranges.clone());
+        let settled = w.ds.settled(settle, now);
+        let work = window_work(
+            &w,
+            args.partition,
+            st.as_ref().map(|(s, _)| s),
+            &request,
+            &settled,
+        );
+        match work.kind(&collected) {
+            Kind::Export => {
+                rows_estimate += w.ds.estimate(&work.need());
+                todo.push(work);
             }
-            empty.push(w);
-            continue;
+            Kind::Done => skipped.push((w, "done")),
+            Kind::Open => skipped.push((w, "open")),
+            Kind::NoData => skipped.push((w, "no_data")),
         }
-        // A file holding part of the window (an earlier, narrower range) is rewritten with
-        // both, so that no row is in two files.
-        if let Some(p) = &prior
-            && file_there
-        {
-            w.start = w.start.min(p.start_ns);
-            w.end = w.end.max(p.end_ns);
-        }
-        jobs.push(Job { w, prior });
     }
 
     let mut progress = Progress::new(json, args.partition);
@@ -130,39 +142,64 @@ pub async fn run(client: &Client, args: SyncArgs, json: bool) -> Result<(), CliE
         .iter()
         .map(|d| format!("{} {}", d.id, d.label()))
         .collect();
+    let count = |r: &str| skipped.iter().filter(|(_, x)| *x == r).count();
     progress.planned(Plan {
-        planned,
-        to_sync: jobs.len(),
-        done: done.len(),
-        empty: empty.len(),
+        planned: todo.len() + skipped.len(),
+        to_sync: todo.len(),
+        done: count("done"),
+        open: count("open"),
+        empty: count("no_data"),
         datastreams: &labels,
         shard: args.shard.map(|s| s.to_string()),
+        rows_estimate,
     });
-    for w in &done {
-        progress.event(Event::SkippedDone(w));
+    if args.dry_run {
+        print_dry_run(&progress, &todo, &skipped, &reading, args.partition);
+        return Ok(());
     }
-    for w in &empty {
-        progress.event(Event::SkippedEmpty(w));
+    for (w, reason) in &skipped {
+        progress.event(Event::Skipped { w, reason });
     }
+    dest.remove_stale_staging().await;
 
+    let cursor = dest
+        .get(POLL_CURSOR)
+        .await
+        .ok()
+        .flatten()
+        .and_then(|(b, _)| String::from_utf8(b).ok())
+        .filter(|s| !s.trim().is_empty());
+    let poller = Poller::new(client.clone(), cursor.clone());
     let ctx = Ctx {
         client,
         dest: dest.as_ref(),
         store,
         args: &args,
         format,
-        reader,
+        reading,
+        request,
         progress: &progress,
+        poller: &poller,
+        writers: Semaphore::new(args.concurrency as usize),
+        recorded: OnceCell::new(),
     };
-    let work = futures_util::stream::iter(jobs.into_iter().map(|j| ctx.process(j)))
-        .buffer_unordered(args.concurrency as usize)
+    let ahead = (args.concurrency as usize * AHEAD_PER_WRITER).max(16);
+    let work = futures_util::stream::iter(todo.into_iter().map(|ww| ctx.process(ww)))
+        .buffer_unordered(ahead)
         .for_each(|()| async {});
-    // On Ctrl-C the windows in flight are dropped where they are: their state files were
-    // written whole or not at all, and an unfinished Parquet file is removed by its writer.
+    // On Ctrl-C the windows in flight are dropped where they are: their state is consistent
+    // at every step, staged files are removed with the staging directory, and their leases
+    // are free as soon as this process is gone.
     let interrupted = tokio::select! {
         () = work => false,
+        () = poller.run() => false,
         () = ctrl_c() => true,
     };
+    if let Some(c) = poller.cursor()
+        && Some(&c) != cursor.as_ref()
+    {
+        let _ = dest.put(POLL_CURSOR, c.into_bytes()).await;
+    }
     let stats = progress.finish(interrupted);
     if interrupted {
         return Err(CliError::Interrupted);
@@ -182,181 +219,549 @@ async fn ctrl_c() {
     }
 }
 
-/// How artifacts are typed: Parquet artifacts carry their types (nothing to look up); gzip CSV
-/// is typed by the schema, resolved once here rather than once per window.
-async fn reader_schema(
-    client: &Client,
-    schema: &str,
-    format: Format,
-) -> Result<SchemaSpec, CliError> {
-    if format == Format::Parquet {
-        return Ok(SchemaSpec::Auto);
+/// `--dry-run`: the plan, window by window, and nothing else.
+fn print_dry_run(
+    progress: &Progress,
+    todo: &[WindowWork],
+    skipped: &[(Window, &str)],
+    reading: &Reading,
+    partition: crate::args::Partition,
+) {
+    let jobs: usize = todo
+        .iter()
+        .map(|w| w.jobs(reading.time_column.is_some()).len())
+        .sum();
+    if progress.mode() == Mode::Json {
+        for w in todo {
+            let files: Vec<_> = w
+                .slots
+                .iter()
+                .filter(|s| !s.need.is_empty())
+                .map(|s| plan::slot_label(s.slot, partition))
+                .collect();
+            out(&serde_json::json!({
+                "event": "would_export",
+                "window": w.window.date(),
+                "datastream_id": w.window.ds.id,
+                "datastream": w.window.ds.label(),
+                "exports": w.jobs(reading.time_column.is_some()).iter()
+                    .map(|j| serde_json::json!({"start": rfc3339(j.start), "end": rfc3339(j.end)}))
+                    .collect::<Vec<_>>(),
+                "files": files,
+                "rows_estimate": w.window.ds.estimate(&w.need()),
+            })
+            .to_string());
+        }
+        for (w, reason) in skipped {
+            out(&serde_json::json!({
+                "event": "would_skip",
+                "window": w.date(),
+                "datastream_id": w.ds.id,
+                "reason": reason,
+            })
+            .to_string());
+        }
+        out(&serde_json::json!({"event": "dry_run", "exports": jobs}).to_string());
+        return;
     }
-    if schema == "raw" {
-        return Ok(SchemaSpec::Raw);
+    for w in todo {
+        for j in w.jobs(reading.time_column.is_some()) {
+            out(&format!(
+                "would export {} {} [{}, {}) into {} file(s)",
+                w.window.date(),
+                w.window.ds.label(),
+                rfc3339(j.start),
+                rfc3339(j.end),
+                j.slots.len()
+            ));
+        }
     }
-    let api = client.export_schemas();
-    if schema.starts_with("sch_") {
-        return Ok(SchemaSpec::from(&api.get(schema).send().await?));
+    for (w, reason) in skipped {
+        out(&format!(
+            "would skip {} {} ({reason})",
+            w.date(),
+            w.ds.label()
+        ));
     }
-    let named: Vec<_> = api
-        .list()
-        .send()
-        .await?
-        .into_iter()
-        .filter(|s| s.name == schema)
-        .collect();
-    match named.as_slice() {
-        [] => Err(CliError::Usage(format!(
-            "no export schema is named {schema:?} (`ticksupply schemas list` shows them)"
-        ))),
-        [one] => Ok(SchemaSpec::from(&api.get(&one.id).send().await?)),
-        // One per stream category: each artifact is matched by its header.
-        _ => Ok(SchemaSpec::from(schema.to_string())),
-    }
+    out(&format!("dry run: {jobs} export(s), nothing changed"));
 }
 
-/// Removes what an interrupted writer left of `path` (`<path>.part`).
-async fn remove_leftover(path: &Path) {
-    let mut name = path.file_name().unwrap_or_default().to_os_string();
-    name.push(".part");
-    let _ = tokio::fs::remove_file(path.with_file_name(name)).await;
+/// How artifacts are typed and split: Parquet artifacts carry their types; gzip CSV is typed by
+/// the schema, resolved once here. Either way the schema's nanosecond timestamp column (if
+/// any) is what rows are split into files by.
+async fn reading(client: &Client, schema: &str, format: Format) -> Result<Reading, CliError> {
+    if schema == "raw" {
+        return Ok(Reading {
+            spec: if format == Format::Parquet {
+                SchemaSpec::Auto
+            } else {
+                SchemaSpec::Raw
+            },
+            time_column: Some("collection_timestamp_ns".into()),
+        });
+    }
+    let api = client.export_schemas();
+    let found: Vec<ExportSchemaWithVersion> = if schema.starts_with("sch_") {
+        vec![retry_rate_limited(|| api.get(schema).send()).await?]
+    } else {
+        let listed = retry_rate_limited(|| api.list().send()).await?;
+        let mut found = Vec::new();
+        for s in listed.into_iter().filter(|s| s.name == schema) {
+            found.push(retry_rate_limited(|| api.get(&s.id).send()).await?);
+        }
+        found
+    };
+    if found.is_empty() {
+        return Err(CliError::Usage(format!(
+            "no export schema is named {schema:?} (`ticksupply schemas list` shows them)"
+        )));
+    }
+    let columns: Vec<Option<String>> = found.iter().map(time_column).collect();
+    let time_column = match columns.first() {
+        Some(Some(c)) if columns.iter().all(|x| x.as_ref() == Some(c)) => Some(c.clone()),
+        _ => None,
+    };
+    let spec = match (format, found.as_slice()) {
+        (Format::Parquet, _) => SchemaSpec::Auto,
+        (Format::Csv, [one]) => SchemaSpec::from(one),
+        // One per stream category: each artifact is matched by its header.
+        (Format::Csv, _) => SchemaSpec::from(schema.to_string()),
+    };
+    Ok(Reading { spec, time_column })
+}
+
+/// The schema's collection-timestamp column, when it is in nanoseconds (`ns` or `iso8601`).
+fn time_column(s: &ExportSchemaWithVersion) -> Option<String> {
+    s.columns.iter().find_map(|c| match &c.source {
+        ColumnSource::Meta(m)
+            if m.value == MetaValue::CollectionTimestampNs
+                && matches!(
+                    m.format,
+                    None | Some(TimestampFormat::Ns) | Some(TimestampFormat::Iso8601)
+                ) =>
+        {
+            Some(c.output_column.clone())
+        }
+        _ => None,
+    })
 }
 
 impl Ctx<'_> {
-    async fn process(&self, job: Job) {
-        let w = job.w.clone();
-        if let Err(e) = self.sync_window(job).await {
+    async fn process(&self, work: WindowWork) {
+        let w = work.window.clone();
+        if let Err(e) = self.sync_window(work).await {
             self.progress.event(Event::Failed { w: &w, error: &e });
         }
     }
 
-    async fn sync_window(&self, job: Job) -> Result<(), CliError> {
-        let Job { w, prior } = job;
-        let schema = self.args.schema.as_str();
-        let format = self.format.as_str();
-        let key = w.state_key();
-        let same = |p: &WindowState| {
-            p.start_ns == w.start && p.end_ns == w.end && p.schema == schema && p.format == format
-        };
-        // An export an earlier run created for exactly this window is used again.
-        let mut reuse = prior
-            .as_ref()
-            .filter(|p| p.status == WindowStatus::Exported && same(p))
-            .and_then(|p| p.export_id.clone());
-        let mut attempt = match &prior {
-            Some(p) if same(p) && p.status == WindowStatus::Failed => p.attempt + 1,
-            Some(p) if same(p) => p.attempt,
-            _ => 0,
-        };
-        let mut st = WindowState::new(&w, schema, format);
-        let mut retried = false;
-        let export_id = loop {
-            let (id, reused) = match reuse.take() {
-                Some(id) => (id, true),
-                None => {
-                    let job = self
-                        .client
-                        .exports()
-                        .create(w.ds.id, w.start, w.end)
-                        .schema(schema)
-                        .format(format)
-                        .idempotency_key(plan::idempotency_key(
-                            w.ds.id, w.start, w.end, schema, format, attempt,
-                        ))
-                        .send()
-                        .await?;
-                    (job.id, false)
-                }
-            };
-            st.status = WindowStatus::Exported;
-            st.export_id = Some(id.clone());
-            st.attempt = attempt;
-            if !reused {
-                // Recorded before anything else: a rerun after a crash finds this export.
-                self.store.save_window(&key, &mut st).await?;
-            }
-            self.progress.event(Event::Exported {
+    async fn sync_window(&self, work: WindowWork) -> Result<(), CliError> {
+        if retry::past_deadline() {
+            return Err(CliError::Usage(
+                "the deadline passed before this window was started; the next run does it".into(),
+            ));
+        }
+        let w = work.window.clone();
+        let lease = lease::acquire(self.dest, &w.key(), |held| {
+            self.progress.event(Event::WaitingForLease {
                 w: &w,
-                export_id: &id,
-                reused,
+                holder: &held.holder,
             });
-            match self.client.exports().wait(id.as_str()).send().await {
-                Ok(_) => break id,
-                Err(Error::ExportFailed { .. }) if !retried => {
-                    // Failed, canceled or deleted (an old export may have been): once more,
-                    // with a new idempotency key.
-                    retried = true;
-                    attempt += 1;
-                }
-                Err(e @ Error::ExportFailed { .. }) => {
-                    st.status = WindowStatus::Failed;
-                    st.error = Some(e.to_string());
-                    self.store.save_window(&key, &mut st).await?;
-                    return Err(e.into());
-                }
-                // A timeout or a network failure: the export stays recorded and is reused.
-                Err(e) => return Err(e.into()),
-            }
+        })
+        .await?;
+        let out = tokio::select! {
+            r = self.with_lease(&w) => r,
+            e = lease.keep() => Err(e),
         };
+        lease.release().await;
+        out
+    }
 
-        let file_key = w.file_key();
-        let staged = self.dest.staging_path(&file_key);
-        remove_leftover(&staged).await;
-        let written = self
-            .client
-            .exports()
-            .data(export_id.as_str())
-            .schema(self.reader.clone())
-            .to_parquet(&staged)
-            .await?;
-        self.dest.publish(&file_key, &staged).await?;
-        let raw_files = if self.args.keep_csv {
-            self.keep_raw(&w, &export_id).await?
-        } else {
-            Vec::new()
+    /// Saves the window's state if nobody else changed it since `version`.
+    async fn save(
+        &self,
+        w: &Window,
+        st: &mut WindowState,
+        version: &mut Option<Version>,
+    ) -> Result<(), CliError> {
+        match self
+            .store
+            .save_window(&w.key(), st, version.clone())
+            .await?
+        {
+            Ok(v) => {
+                *version = Some(v);
+                Ok(())
+            }
+            Err(Conflict) => Err(CliError::Usage(format!(
+                "the state of {} {} was changed by another sync while this one held its lease; \
+                 the window is left to it",
+                w.date(),
+                w.ds.label()
+            ))),
+        }
+    }
+
+    async fn with_lease(&self, w: &Window) -> Result<(), CliError> {
+        let settle = i64::try_from(self.args.settle.as_nanos()).unwrap_or(i64::MAX);
+        let (mut st, mut version) = match self.store.load_window(&w.key()).await? {
+            Some((s, v)) => (s, Some(v)),
+            None => (
+                WindowState::new(w, &self.args.schema, self.args.partition),
+                None,
+            ),
         };
-        st.status = WindowStatus::Done;
-        st.rows = Some(written.rows);
-        st.bytes = Some(written.bytes);
-        st.path = Some(file_key.clone());
-        st.raw_files = raw_files;
+        let settled = w.ds.settled(settle, now_ns());
+        let split_by_time = self.reading.time_column.is_some();
+        let mut work = window_work(w, self.args.partition, Some(&st), &self.request, &settled);
+        // A file that was removed by hand holds nothing any more: its times are needed again.
+        let mut forgot = false;
+        for s in work.slots.iter().filter(|s| !s.need.is_empty()) {
+            if let Some(key) = st.file(s.slot).and_then(|f| f.key.clone())
+                && !self.dest.exists(&key).await?
+            {
+                let f = st.file_mut(s.slot);
+                f.covered = Ranges::new();
+                f.key = None;
+                f.rows = 0;
+                forgot = true;
+            }
+        }
+        if forgot {
+            work = window_work(w, self.args.partition, Some(&st), &self.request, &settled);
+        }
+        let collected = Ranges::from(w.ds.ranges.clone());
+        match work.kind(&collected) {
+            Kind::Export => {}
+            // Another run did it while this one waited for the lease.
+            Kind::Done => {
+                self.progress.event(Event::Skipped { w, reason: "done" });
+                return Ok(());
+            }
+            Kind::Open => {
+                self.progress.event(Event::Skipped { w, reason: "open" });
+                return Ok(());
+            }
+            Kind::NoData => {
+                self.progress.event(Event::Skipped {
+                    w,
+                    reason: "no_data",
+                });
+                return Ok(());
+            }
+        }
+        for s in &work.slots {
+            st.file_mut(s.slot).wanted = s.wanted.clone();
+        }
+        let (mut files, mut rows) = (0, 0);
+        for job in work.jobs(split_by_time) {
+            let (f, r) = self.run_job(w, &work, &job, &mut st, &mut version).await?;
+            files += f;
+            rows += r;
+        }
         st.error = None;
-        self.store.save_window(&key, &mut st).await?;
-        self.progress.event(Event::Done {
-            w: &w,
-            export_id: &export_id,
-            rows: written.rows,
-            bytes: written.bytes,
-            path: &file_key,
-            raw_files: st.raw_files.len(),
-        });
+        self.save(w, &mut st, &mut version).await?;
+        self.progress.event(Event::Done { w, files, rows });
         Ok(())
     }
 
-    /// `--keep-csv`: the export's artifacts beside the Parquet file, in `_raw/…/`.
-    async fn keep_raw(&self, w: &Window, export_id: &str) -> Result<Vec<String>, CliError> {
-        let dir_key = w.raw_dir_key();
-        let dir = self.dest.staging_path(&dir_key);
-        let paths = self
-            .client
-            .exports()
-            .download(export_id, &dir)
-            .overwrite(true)
-            .concurrency(RAW_DOWNLOADS)
-            .send()
+    /// Creates (or reuses) the job's export and waits until it succeeded; a failed or vanished
+    /// export is replaced once per run by a new one (a new idempotency key).
+    async fn export_for(
+        &self,
+        w: &Window,
+        job: &Job,
+        st: &mut WindowState,
+        version: &mut Option<Version>,
+    ) -> Result<(String, (i64, i64)), CliError> {
+        let schema = self.args.schema.as_str();
+        let format = self.format.as_str();
+        let split_by_time = self.reading.time_column.is_some();
+        // An export holding more than the job needs serves it as well (its extra rows are not
+        // taken); one cut by time only if rows can be split.
+        let recorded = st.exports.iter().find(|x| {
+            x.format == format
+                && if split_by_time {
+                    x.start_ns <= job.start && job.end <= x.end_ns
+                } else {
+                    x.start_ns == job.start && x.end_ns == job.end
+                }
+        });
+        let mut attempt = recorded.map_or(0, |x| x.attempt);
+        let mut reuse = recorded.map(|x| (x.export_id.clone(), (x.start_ns, x.end_ns)));
+        let mut created_here = 0;
+        loop {
+            let (id, range, reused) = match reuse.take() {
+                Some((id, range)) => (id, range, true),
+                None => {
+                    let key =
+                        plan::idempotency_key(w.ds.id, job.start, job.end, schema, format, attempt);
+                    let created = retry_rate_limited(|| {
+                        self.client
+                            .exports()
+                            .create(w.ds.id, job.start, job.end)
+                            .schema(schema)
+                            .format(format)
+                            .idempotency_key(key.clone())
+                            .send()
+                    })
+                    .await?;
+                    stop_point("export_created");
+                    created_here += 1;
+                    st.exports.retain(|x| {
+                        !(x.start_ns == job.start && x.end_ns == job.end && x.format == format)
+                    });
+                    st.exports.push(InFlight {
+                        export_id: created.id.clone(),
+                        start_ns: job.start,
+                        end_ns: job.end,
+                        start: rfc3339(job.start),
+                        end: rfc3339(job.end),
+                        attempt,
+                        slots: job.slots.clone(),
+                        format: format.to_string(),
+                        created_at: super::state::now(),
+                    });
+                    // Recorded before anything waits on it: a rerun after a crash finds it.
+                    self.save(w, st, version).await?;
+                    stop_point("export_recorded");
+                    (created.id, (job.start, job.end), false)
+                }
+            };
+            self.progress.event(Event::Exported {
+                w,
+                export_id: &id,
+                start: range.0,
+                end: range.1,
+                reused,
+            });
+            let waited = tokio::time::timeout(self.args.wait_timeout, self.poller.wait(&id)).await;
+            match waited {
+                Err(_) => {
+                    return Err(CliError::Usage(format!(
+                        "export {id} is still running after {} s; it stays recorded and the next \
+                         run waits for it again (give a longer --wait-timeout to wait here)",
+                        self.args.wait_timeout.as_secs()
+                    )));
+                }
+                Ok(Err(e)) => return Err(e),
+                Ok(Ok(Outcome::Succeeded(_))) => return Ok((id, range)),
+                Ok(Ok(Outcome::Gone { status, reason })) => {
+                    attempt += 1;
+                    let why = format!(
+                        "export {id} is {status}{}",
+                        reason.map(|r| format!(": {r}")).unwrap_or_default()
+                    );
+                    if created_here >= 2 {
+                        if let Some(x) = st.exports.iter_mut().find(|x| x.export_id == id) {
+                            x.attempt = attempt;
+                        }
+                        st.error = Some(why.clone());
+                        self.save(w, st, version).await?;
+                        return Err(CliError::Data(format!(
+                            "{why}; the next run creates a new export"
+                        )));
+                    }
+                }
+            }
+        }
+    }
+
+    /// One export of a window: created or reused, waited for, its rows written into the files
+    /// it feeds, each published and recorded in turn. Returns the files written and the rows
+    /// they gained.
+    async fn run_job(
+        &self,
+        w: &Window,
+        work: &WindowWork,
+        job: &Job,
+        st: &mut WindowState,
+        version: &mut Option<Version>,
+    ) -> Result<(usize, u64), CliError> {
+        let (export_id, range) = self.export_for(w, job, st, version).await?;
+        let _writing = self
+            .writers
+            .acquire()
+            .await
+            .map_err(|_| CliError::Usage("the run is ending".into()))?;
+        let exported = Ranges::span(range.0, range.1);
+        let split = match &self.reading.time_column {
+            Some(column) => Split::ByTime {
+                column: column.clone(),
+                start: w.start,
+                step: self.args.partition.step_ns(),
+            },
+            None => Split::Whole,
+        };
+        // What each file takes from the export, and its old content to keep.
+        let mut targets = Vec::new();
+        let mut gained: Vec<(i64, Ranges, u64)> = Vec::new();
+        for &slot in &job.slots {
+            let Some(sw) = work.slots.iter().find(|s| s.slot == slot) else {
+                continue;
+            };
+            let file = st.file(slot).cloned();
+            let need = match split {
+                Split::ByTime { .. } => sw.need.intersect(&exported),
+                Split::Whole => exported.clone(),
+            };
+            let old = match (&split, file.as_ref().and_then(|f| f.key.clone())) {
+                (Split::ByTime { .. }, Some(key)) => {
+                    let f = file.as_ref().expect("file");
+                    match self.dest.local_copy(&key).await? {
+                        Some(path) => Some(OldFile {
+                            path,
+                            covered: f.covered.clone(),
+                            rows: f.rows,
+                            name: self.dest.describe(&key),
+                        }),
+                        None => {
+                            return Err(CliError::Data(format!(
+                                "{} vanished while this run held its window; run again",
+                                self.dest.describe(&key)
+                            )));
+                        }
+                    }
+                }
+                _ => None,
+            };
+            gained.push((slot, need.clone(), file.map_or(0, |f| f.rows)));
+            targets.push(Target { slot, need, old });
+        }
+        let staged = self.write_files(w, &export_id, split, targets).await?;
+        // The dataset's options are recorded with its first file.
+        self.recorded
+            .get_or_try_init(|| async {
+                self.store
+                    .ensure_record(
+                        &SyncRecord::new(&self.args.schema, self.args.partition),
+                        &self.args.dest,
+                    )
+                    .await
+            })
             .await?;
-        let mut keys = Vec::with_capacity(paths.len());
+        stop_point("file_staged");
+        let mut new_rows = 0;
+        let files = staged.len();
+        for s in staged {
+            let key = w.file_key(s.slot);
+            self.dest.publish(&key, &s.path).await?;
+            stop_point("file_published");
+            let (need, before) = gained
+                .iter()
+                .find(|(slot, _, _)| *slot == s.slot)
+                .map(|(_, n, b)| (n.clone(), *b))
+                .unwrap_or_default();
+            let f = st.file_mut(s.slot);
+            f.covered = f.covered.union(&need);
+            f.key = Some(key.clone());
+            f.rows = s.rows;
+            f.bytes = s.bytes;
+            f.sha256 = Some(s.sha256);
+            f.published_at = Some(super::state::now());
+            self.save(w, st, version).await?;
+            stop_point("state_recorded");
+            new_rows += s.rows.saturating_sub(before);
+            self.progress.event(Event::FileWritten {
+                w,
+                slot: s.slot,
+                export_id: &export_id,
+                rows: s.rows,
+                bytes: s.bytes,
+                path: &key,
+            });
+        }
+        // Files the export had no row for cover its times all the same.
+        for (slot, need, _) in &gained {
+            let f = st.file_mut(*slot);
+            f.covered = f.covered.union(need);
+        }
+        st.exports.retain(|x| x.export_id != export_id);
+        self.save(w, st, version).await?;
+        Ok((files, new_rows))
+    }
+
+    /// Reads the export's rows (downloading its CSV first with `--keep-csv`) into staged files.
+    async fn write_files(
+        &self,
+        w: &Window,
+        export_id: &str,
+        split: Split,
+        targets: Vec<Target>,
+    ) -> Result<Vec<split::Staged>, CliError> {
+        let spec = self.reading.spec.clone();
+        let mut stream = if self.args.keep_csv {
+            let paths = self.keep_raw(w, export_id).await?;
+            read_artifacts(paths)
+                .schema(spec)
+                .client(self.client.clone())
+                .open()
+                .await?
+        } else {
+            retry_rate_limited(|| {
+                self.client
+                    .exports()
+                    .data(export_id)
+                    .schema(spec.clone())
+                    .open()
+            })
+            .await?
+        };
+        let staging = self.dest.staging().join(format!("{}-{export_id}", w.key()));
+        let name = format!("export {export_id}");
+        let handle = tokio::runtime::Handle::current();
+        let done = tokio::task::spawn_blocking(move || {
+            let open_old = |path: &std::path::Path| {
+                handle
+                    .block_on(read_artifacts([path.to_path_buf()]).open())
+                    .map_err(CliError::Api)
+            };
+            split::write(&mut stream, &name, &split, targets, &staging, &open_old)
+        })
+        .await;
+        match done {
+            Ok(r) => r,
+            Err(e) => Err(CliError::Data(format!(
+                "writing the files of export {export_id} stopped: {e}"
+            ))),
+        }
+    }
+
+    /// `--keep-csv`: the export's artifacts in `_raw/<export id>/` of the window's date, and
+    /// their local copies to read from.
+    async fn keep_raw(
+        &self,
+        w: &Window,
+        export_id: &str,
+    ) -> Result<Vec<std::path::PathBuf>, CliError> {
+        let dir_key = w.raw_dir_key(export_id);
+        let dir = self.dest.staging().join(format!("raw-{export_id}"));
+        let paths = retry_rate_limited(|| {
+            self.client
+                .exports()
+                .download(export_id, &dir)
+                .overwrite(true)
+                .concurrency(RAW_DOWNLOADS)
+                .send()
+        })
+        .await?;
+        let mut kept = Vec::with_capacity(paths.len());
         for p in paths {
             let name = p
                 .file_name()
                 .and_then(|n| n.to_str())
                 .unwrap_or_default()
                 .to_string();
-            let k = format!("{dir_key}/{name}");
-            self.dest.publish(&k, &p).await?;
-            keys.push(k);
+            // A copy is published; the download stays in staging to be read.
+            let copy = dir.join(format!(".publish-{name}"));
+            tokio::fs::copy(&p, &copy).await.map_err(|e| CliError::Io {
+                what: format!("cannot copy {}", p.display()),
+                source: e,
+            })?;
+            self.dest
+                .publish(&format!("{dir_key}/{name}"), &copy)
+                .await?;
+            kept.push(p);
         }
-        Ok(keys)
+        Ok(kept)
     }
 }

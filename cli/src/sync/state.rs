@@ -1,152 +1,207 @@
 //! What a sync remembers in its destination, under `.ticksupply-sync/`:
 //!
-//! * `sync.json` — the arguments that shape the dataset (datastreams, range, schema,
-//!   partition, format). A later run may extend the range or add datastreams; one with another
-//!   schema or partition is refused, since its files would not fit the dataset.
-//! * `windows/<datastream id>-<slot start ns>.json` — one file per window: its export (recorded
-//!   as soon as it is created, so a rerun after a crash reuses it), its status
-//!   (`skipped_empty`, `exported`, `done`, `failed`), rows, bytes and Parquet file. One file per
-//!   window is never rewritten by another window's progress, so concurrent tasks and shards that
-//!   share a destination do not step on each other.
+//! * `sync.json` — the options that shape the dataset (schema, partition). Created once, with
+//!   a create-if-absent write, when the first file is published: a run that publishes nothing
+//!   records nothing, and two first runs with different options cannot both win.
+//! * `windows/<datastream id>-<day start ns>.json` — one per export window (a datastream's
+//!   UTC day): for each of its files, the published file (key, the times it covers, rows,
+//!   bytes, SHA-256) apart from the times runs asked for; and, separately, the exports in
+//!   flight. Written only by the holder of the window's lease, each time with a condition on
+//!   the version it read, so a writer that lost its lease cannot overwrite its successor.
+//! * `leases/<datastream id>-<day start ns>.json` — see [`super::lease`].
 //!
-//! Every file is written whole or not at all (a temporary file, synced, renamed; a PUT on an
-//! object store).
+//! A file's rows are trusted only within the times its state says it covers: a run killed after
+//! replacing a file but before recording it leaves a file holding more, never fewer, and the
+//! next run that rewrites it keeps only the recorded times of it.
 
 use serde::{Deserialize, Serialize};
 
-use super::dest::Dest;
-use crate::args::{Partition, SyncArgs};
+use super::dest::{Conflict, Dest, PutIf, STATE_DIR, Version};
+use super::plan::{Window, rfc3339};
+use super::ranges::Ranges;
+use crate::args::Partition;
 use crate::error::CliError;
 
-pub const STATE_DIR: &str = ".ticksupply-sync";
 const SYNC_FILE: &str = ".ticksupply-sync/sync.json";
-const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
 
 /// `sync.json`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SyncRecord {
     pub version: u32,
-    pub datastreams: Vec<i64>,
-    pub from: String,
-    pub to: String,
-    pub from_ns: i64,
-    pub to_ns: i64,
     pub schema: String,
     pub partition: String,
-    /// Format of the exports of the last run (`parquet`, or `csv` with `--keep-csv`). Files are
-    /// Parquet either way, so runs with and without `--keep-csv` may share a destination.
-    pub format: String,
+    #[serde(default)]
+    pub created_at: String,
 }
 
 impl SyncRecord {
-    pub fn new(args: &SyncArgs, datastreams: Vec<i64>, format: &str) -> SyncRecord {
+    pub fn new(schema: &str, partition: Partition) -> SyncRecord {
         SyncRecord {
             version: VERSION,
-            datastreams,
-            from: super::plan::rfc3339(args.from),
-            to: super::plan::rfc3339(args.to),
-            from_ns: args.from,
-            to_ns: args.to,
-            schema: args.schema.clone(),
-            partition: args.partition.as_str().to_string(),
-            format: format.to_string(),
+            schema: schema.to_string(),
+            partition: partition.as_str().to_string(),
+            created_at: now(),
         }
     }
 
-    /// Refuses arguments that would not fit the dataset already there.
+    /// Refuses options that would not fit the dataset already there, saying what to do.
     pub fn check(&self, schema: &str, partition: Partition, dest: &str) -> Result<(), CliError> {
+        if self.version != VERSION {
+            return Err(CliError::Usage(format!(
+                "{dest} was written by another version of `ticksupply sync` (state version {}, \
+                 this one reads {VERSION}): sync into a new --dest",
+                self.version
+            )));
+        }
         if self.schema != schema || self.partition != partition.as_str() {
             return Err(CliError::Usage(format!(
                 "{dest} holds a dataset synced with --schema {} --partition {}; this run asks for \
-                 --schema {schema} --partition {}: use those options again, or another --dest",
+                 --schema {schema} --partition {}: run again with --schema {} --partition {}, or \
+                 sync into another --dest",
                 self.schema,
                 self.partition,
-                partition.as_str()
+                partition.as_str(),
+                self.schema,
+                self.partition
             )));
         }
         Ok(())
     }
+}
 
-    /// This record extended by another run's: every datastream, the widest range.
-    pub fn merged(&self, newer: &SyncRecord) -> SyncRecord {
-        let mut datastreams = self.datastreams.clone();
-        datastreams.extend(&newer.datastreams);
-        datastreams.sort_unstable();
-        datastreams.dedup();
-        let from_ns = self.from_ns.min(newer.from_ns);
-        let to_ns = self.to_ns.max(newer.to_ns);
-        SyncRecord {
-            version: VERSION,
-            datastreams,
-            from: super::plan::rfc3339(from_ns),
-            to: super::plan::rfc3339(to_ns),
-            from_ns,
-            to_ns,
-            schema: newer.schema.clone(),
-            partition: newer.partition.clone(),
-            format: newer.format.clone(),
+/// One file of a window.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FileState {
+    /// Start of the file's day or hour.
+    pub slot_ns: i64,
+    pub slot: String,
+    /// The times whose rows the published file holds (or, without a file, that were exported
+    /// and held no row).
+    #[serde(default)]
+    pub covered: Ranges,
+    /// The times runs asked for (beyond `covered`: not collected yet when last run).
+    #[serde(default)]
+    pub wanted: Ranges,
+    /// The published file's key; `None` while no row was written.
+    #[serde(default)]
+    pub key: Option<String>,
+    #[serde(default)]
+    pub rows: u64,
+    #[serde(default)]
+    pub bytes: u64,
+    #[serde(default)]
+    pub sha256: Option<String>,
+    #[serde(default)]
+    pub published_at: Option<String>,
+}
+
+impl FileState {
+    pub fn new(slot_ns: i64) -> FileState {
+        FileState {
+            slot_ns,
+            slot: rfc3339(slot_ns),
+            covered: Ranges::new(),
+            wanted: Ranges::new(),
+            key: None,
+            rows: 0,
+            bytes: 0,
+            sha256: None,
+            published_at: None,
         }
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum WindowStatus {
-    /// Availability showed no data in the window; nothing was exported.
-    SkippedEmpty,
-    /// The export exists (`export_id`); its file is not written yet.
-    Exported,
-    /// The Parquet file is in place.
-    Done,
-    /// The export failed; the next run asks for a new one (`attempt` + 1).
-    Failed,
+/// An export created for a window, not yet written into its files.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InFlight {
+    pub export_id: String,
+    pub start_ns: i64,
+    pub end_ns: i64,
+    pub start: String,
+    pub end: String,
+    /// Bumped each time an export of this range failed or vanished, so that the next one gets
+    /// a new idempotency key.
+    pub attempt: u32,
+    /// The files it feeds.
+    pub slots: Vec<i64>,
+    pub format: String,
+    pub created_at: String,
 }
 
 /// `windows/<key>.json`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct WindowState {
+    pub version: u32,
     pub datastream_id: i64,
     pub datastream: String,
-    pub slot_ns: i64,
     pub start_ns: i64,
-    pub end_ns: i64,
     pub start: String,
-    pub end: String,
-    pub status: WindowStatus,
-    #[serde(default)]
-    pub export_id: Option<String>,
     pub schema: String,
-    pub format: String,
-    /// Bumped after a failed export, so that the next one gets a new idempotency key.
+    pub partition: String,
+    /// By slot, ascending.
+    pub files: Vec<FileState>,
     #[serde(default)]
-    pub attempt: u32,
-    #[serde(default)]
-    pub rows: Option<u64>,
-    #[serde(default)]
-    pub bytes: Option<u64>,
-    /// The Parquet file's key below the destination.
-    #[serde(default)]
-    pub path: Option<String>,
-    /// The export's artifacts kept with `--keep-csv`, keys below the destination.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub raw_files: Vec<String>,
-    /// The error of a failed window.
+    pub exports: Vec<InFlight>,
+    /// The last failure, until the window succeeds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
     pub updated_at: String,
+}
+
+impl WindowState {
+    pub fn new(w: &Window, schema: &str, partition: Partition) -> WindowState {
+        WindowState {
+            version: VERSION,
+            datastream_id: w.ds.id,
+            datastream: w.ds.label(),
+            start_ns: w.start,
+            start: rfc3339(w.start),
+            schema: schema.to_string(),
+            partition: partition.as_str().to_string(),
+            files: w.slots(partition).map(FileState::new).collect(),
+            exports: Vec::new(),
+            error: None,
+            updated_at: now(),
+        }
+    }
+
+    pub fn file(&self, slot: i64) -> Option<&FileState> {
+        self.files.iter().find(|f| f.slot_ns == slot)
+    }
+
+    pub fn file_mut(&mut self, slot: i64) -> &mut FileState {
+        let i = match self.files.binary_search_by_key(&slot, |f| f.slot_ns) {
+            Ok(i) => i,
+            Err(i) => {
+                self.files.insert(i, FileState::new(slot));
+                i
+            }
+        };
+        &mut self.files[i]
+    }
 }
 
 fn window_key(key: &str) -> String {
     format!("{STATE_DIR}/windows/{key}.json")
 }
 
-fn now() -> String {
+pub fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
 /// Reads and writes the state files through a [`Dest`].
 pub struct Store<'a> {
     dest: &'a dyn Dest,
+}
+
+fn encode<T: Serialize>(key: &str, value: &T) -> Result<Vec<u8>, CliError> {
+    let mut bytes = serde_json::to_vec_pretty(value).map_err(|e| CliError::Io {
+        what: format!("cannot encode {key}"),
+        source: std::io::Error::other(e),
+    })?;
+    bytes.push(b'\n');
+    Ok(bytes)
 }
 
 impl<'a> Store<'a> {
@@ -157,71 +212,66 @@ impl<'a> Store<'a> {
     async fn read_json<T: serde::de::DeserializeOwned>(
         &self,
         key: &str,
-    ) -> Result<Option<T>, CliError> {
-        let Some(bytes) = self.dest.read(key).await? else {
+    ) -> Result<Option<(T, Version)>, CliError> {
+        let Some((bytes, version)) = self.dest.get(key).await? else {
             return Ok(None);
         };
-        serde_json::from_slice(&bytes).map(Some).map_err(|e| {
+        let value = serde_json::from_slice(&bytes).map_err(|e| {
             CliError::Usage(format!(
-                "{} is not a sync state file ({e}); remove it to start that part over",
-                self.dest.describe(key)
+                "{} is not a sync state file of this version ({e}); sync into a new --dest, or \
+                 remove {} to start over",
+                self.dest.describe(key),
+                self.dest.describe(STATE_DIR)
             ))
-        })
-    }
-
-    async fn write_json<T: Serialize>(&self, key: &str, value: &T) -> Result<(), CliError> {
-        let mut bytes = serde_json::to_vec_pretty(value).map_err(|e| CliError::Io {
-            what: format!("cannot encode {key}"),
-            source: std::io::Error::other(e),
         })?;
-        bytes.push(b'\n');
-        self.dest.write(key, bytes).await
+        Ok(Some((value, version)))
     }
 
     pub async fn load_record(&self) -> Result<Option<SyncRecord>, CliError> {
-        self.read_json(SYNC_FILE).await
+        Ok(self.read_json(SYNC_FILE).await?.map(|(r, _)| r))
     }
 
-    pub async fn save_record(&self, r: &SyncRecord) -> Result<(), CliError> {
-        self.write_json(SYNC_FILE, r).await
-    }
-
-    pub async fn load_window(&self, key: &str) -> Result<Option<WindowState>, CliError> {
-        self.read_json(&window_key(key)).await
-    }
-
-    pub async fn save_window(&self, key: &str, w: &mut WindowState) -> Result<(), CliError> {
-        w.updated_at = now();
-        self.write_json(&window_key(key), w).await
-    }
-}
-
-impl WindowState {
-    pub fn new(w: &super::plan::Window, schema: &str, format: &str) -> WindowState {
-        WindowState {
-            datastream_id: w.ds.id,
-            datastream: w.ds.label(),
-            slot_ns: w.slot,
-            start_ns: w.start,
-            end_ns: w.end,
-            start: super::plan::rfc3339(w.start),
-            end: super::plan::rfc3339(w.end),
-            status: WindowStatus::Exported,
-            export_id: None,
-            schema: schema.to_string(),
-            format: format.to_string(),
-            attempt: 0,
-            rows: None,
-            bytes: None,
-            path: None,
-            raw_files: Vec::new(),
-            error: None,
-            updated_at: now(),
+    /// Records the dataset's options if nothing is recorded yet; otherwise checks them against
+    /// what is (written concurrently by another first run, perhaps).
+    pub async fn ensure_record(&self, r: &SyncRecord, dest: &str) -> Result<(), CliError> {
+        let partition = if r.partition == "hour" {
+            Partition::Hour
+        } else {
+            Partition::Day
+        };
+        match self
+            .dest
+            .put_if(SYNC_FILE, encode(SYNC_FILE, r)?, PutIf::Absent)
+            .await?
+        {
+            Ok(_) => Ok(()),
+            Err(Conflict) => match self.load_record().await? {
+                Some(there) => there.check(&r.schema, partition, dest),
+                None => Err(CliError::Usage(format!(
+                    "{} vanished while this run created it; run the same command again",
+                    self.dest.describe(SYNC_FILE)
+                ))),
+            },
         }
     }
 
-    /// Whether this done window's file holds at least `[start, end)`.
-    pub fn covers(&self, start: i64, end: i64) -> bool {
-        self.status == WindowStatus::Done && self.start_ns <= start && end <= self.end_ns
+    pub async fn load_window(&self, key: &str) -> Result<Option<(WindowState, Version)>, CliError> {
+        self.read_json(&window_key(key)).await
+    }
+
+    /// Writes a window's state if it is still at `version` (`None`: if there is none yet).
+    pub async fn save_window(
+        &self,
+        key: &str,
+        w: &mut WindowState,
+        version: Option<Version>,
+    ) -> Result<Result<Version, Conflict>, CliError> {
+        w.updated_at = now();
+        let k = window_key(key);
+        let cond = match version {
+            Some(v) => PutIf::Matches(v),
+            None => PutIf::Absent,
+        };
+        self.dest.put_if(&k, encode(&k, w)?, cond).await
     }
 }

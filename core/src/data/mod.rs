@@ -33,6 +33,7 @@ use arrow_schema::SchemaRef;
 use futures_core::Stream;
 use futures_util::StreamExt;
 
+pub use parquet::ParquetFile;
 pub use schema::ReadSchema;
 
 use crate::artifacts::{ChannelReader, Urls, feed};
@@ -599,17 +600,16 @@ fn decode_artifact(
                 urls,
                 artifact,
             } => {
-                // Parquet needs its footer first: the artifact is fetched whole.
-                let mut bytes = Vec::with_capacity(artifact.bytes as usize);
+                // Parquet needs its footer first: the artifact is spooled to an unnamed
+                // temporary file (gone when closed, even after a crash) and read row group by
+                // row group from there, so memory never holds more than a row group.
                 let mut reader = url_reader(ctx, client, urls, artifact);
-                match std::io::Read::read_to_end(&mut reader, &mut bytes) {
-                    Ok(_) => parquet::decode(
-                        &name,
-                        bytes::Bytes::from(bytes),
-                        ctx.batch_rows,
-                        &mut on_schema,
-                        tx,
-                    ),
+                let spooled = tempfile::tempfile().and_then(|mut f| {
+                    std::io::copy(&mut reader, &mut f)?;
+                    Ok(f)
+                });
+                match spooled {
+                    Ok(file) => parquet::decode(&name, file, ctx.batch_rows, &mut on_schema, tx),
                     Err(e) => {
                         let _ = tx.blocking_send(Err(Error::corrupt_msg(
                             &name,

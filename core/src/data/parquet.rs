@@ -49,8 +49,15 @@ pub(crate) fn decode<R: ChunkReader + 'static>(
     }
 }
 
-/// Writes batches to `path` through `<path>.part`, renamed into place only when complete.
-pub(crate) struct ParquetFile {
+/// A row group is closed at this many rows or this many encoded bytes, whichever comes first:
+/// the second bounds the memory a writer holds, whatever the width of the rows.
+const MAX_ROW_GROUP_ROWS: usize = 1_048_576;
+const MAX_ROW_GROUP_BYTES: usize = 64 << 20;
+
+/// A Parquet file being written (zstd) to `path` through `<path>.part`, renamed into place only
+/// when [`ParquetFile::finish`]ed; dropped unfinished (an error, a cancellation), it leaves
+/// nothing behind.
+pub struct ParquetFile {
     part: PathBuf,
     target: PathBuf,
     /// `None` once finished.
@@ -58,7 +65,8 @@ pub(crate) struct ParquetFile {
 }
 
 impl ParquetFile {
-    pub(crate) fn create(target: &Path, schema: SchemaRef) -> Result<ParquetFile, DataError> {
+    /// Starts the file (its directory is created).
+    pub fn create(target: &Path, schema: SchemaRef) -> Result<ParquetFile, DataError> {
         let part = part_path(target);
         if let Some(dir) = target.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| DataError::io(dir, "cannot create", &e))?;
@@ -67,6 +75,8 @@ impl ParquetFile {
             std::fs::File::create(&part).map_err(|e| DataError::io(&part, "cannot create", &e))?;
         let props = WriterProperties::builder()
             .set_compression(Compression::ZSTD(ZstdLevel::default()))
+            .set_max_row_group_row_count(Some(MAX_ROW_GROUP_ROWS))
+            .set_max_row_group_bytes(Some(MAX_ROW_GROUP_BYTES))
             .build();
         let writer = ArrowWriter::try_new(file, schema, Some(props))
             .map_err(|e| DataError::io_msg(&part, &e.to_string()))?;
@@ -77,7 +87,7 @@ impl ParquetFile {
         })
     }
 
-    pub(crate) fn write(&mut self, batch: &RecordBatch) -> Result<(), DataError> {
+    pub fn write(&mut self, batch: &RecordBatch) -> Result<(), DataError> {
         self.writer
             .as_mut()
             .expect("not finished")
@@ -85,8 +95,24 @@ impl ParquetFile {
             .map_err(|e| DataError::io_msg(&self.part, &e.to_string()))
     }
 
+    /// Writes the rows buffered so far as a row group, freeing their memory.
+    pub fn flush(&mut self) -> Result<(), DataError> {
+        self.writer
+            .as_mut()
+            .expect("not finished")
+            .flush()
+            .map_err(|e| DataError::io_msg(&self.part, &e.to_string()))
+    }
+
+    /// Bytes buffered in memory for the row group being written.
+    pub fn in_progress_size(&self) -> usize {
+        self.writer
+            .as_ref()
+            .map_or(0, ArrowWriter::in_progress_size)
+    }
+
     /// Closes the file, syncs it and renames it into place; returns its size in bytes.
-    pub(crate) fn finish(mut self) -> Result<u64, DataError> {
+    pub fn finish(mut self) -> Result<u64, DataError> {
         let file = self
             .writer
             .take()

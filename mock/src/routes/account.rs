@@ -2,23 +2,21 @@
 
 use axum::extract::{Extension, RawQuery, State};
 use axum::response::Response;
-use chrono::{DurationRound, TimeDelta};
+use chrono::{DateTime, DurationRound, TimeDelta};
 use serde_json::json;
 
 use super::exports::view;
 use super::{AppState, ok, query};
 use crate::errors::{ApiError, ApiResult};
 use crate::pipeline::Ctx;
+use crate::rows;
 use crate::timefmt::{now, rfc3339, to_ns};
 
-/// Collection began on 2024-01-01 with one outage in June 2024 (global, not per account).
-const COLLECTION_START_NS: i64 = 1_704_067_200_000_000_000;
-const OUTAGE_FROM_NS: i64 = 1_717_200_000_000_000_000;
-const OUTAGE_TO_NS: i64 = 1_717_286_400_000_000_000;
-const ROWS_PER_HOUR: i64 = 36_000;
-
+/// What has been collected ([`crate::rows::collected`]) up to the account's collection clock,
+/// its end truncated to the minute as `updated_at` is; the estimate is the exact row count.
 pub async fn availability(
     State(app): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
     RawQuery(raw): RawQuery,
 ) -> ApiResult<Response> {
     let q = query(raw);
@@ -35,14 +33,18 @@ pub async fn availability(
         .catalog
         .datastream(id)
         .ok_or_else(|| ApiError::not_found(format!("Datastream {id} not found")))?;
-    let updated = now()
+    let collected_to = app.collection_now_ns(Some(&ctx.account));
+    let updated = DateTime::from_timestamp_nanos(collected_to)
         .duration_trunc(TimeDelta::minutes(1))
         .unwrap_or_else(|_| now());
-    let upto = to_ns(updated);
-    let range = |from: i64, to: i64| json!({ "from": from, "to": to, "rows_estimate": (to - from) / 3_600_000_000_000 * ROWS_PER_HOUR });
+    let per_hour = app.rows_per_hour();
+    let ranges: Vec<_> = rows::collected(to_ns(updated))
+        .into_iter()
+        .map(|(from, to)| json!({ "from": from, "to": to, "rows_estimate": rows::count(per_hour, from, to) }))
+        .collect();
     Ok(ok(json!({
         "datastream": ds.to_json(),
-        "ranges": [range(COLLECTION_START_NS, OUTAGE_FROM_NS), range(OUTAGE_TO_NS, upto)],
+        "ranges": ranges,
         "updated_at": rfc3339(updated),
     })))
 }
@@ -54,7 +56,7 @@ pub async fn billing(State(app): State<AppState>, Extension(ctx): Extension<Ctx>
         .exports
         .values()
         .filter(|e| view(&app, e, t).status == "succeeded")
-        .flat_map(|e| e.artifacts.iter().map(|a| a.size))
+        .flat_map(|e| e.artifacts.iter().map(|a| a.raw_size))
         .sum();
     // GiB as an exact decimal string: bytes / 2^30 has at most 30 fractional digits; keep 6.
     let micro_gib = (bytes as u128 * 1_000_000) / (1u128 << 30);

@@ -28,6 +28,7 @@ pub fn router() -> Router<AppState> {
         .route("/keys", post(add_key))
         .route("/keys/{key}", delete(delete_key))
         .route("/exports/{id}/fail", post(fail_export))
+        .route("/clock", get(get_clock).post(set_clock))
         .route("/health", get(|| async { ok(json!({ "ok": true })) }))
 }
 
@@ -194,5 +195,44 @@ async fn fail_export(
         e,
         reason.unwrap_or_else(|| "Export failed (injected)".into()),
     )?;
+    Ok(no_content())
+}
+
+/// `GET /_mock/clock`: the collection clock of the key's account (or the server's).
+async fn get_clock(State(app): State<AppState>, headers: HeaderMap) -> ApiResult<Response> {
+    let account = scoped(&app, &headers)?;
+    let ns = app.collection_now_ns(account.as_deref());
+    Ok(ok(json!({
+        "now": crate::timefmt::rfc3339(chrono::DateTime::from_timestamp_nanos(ns)),
+        "now_ns": ns,
+    })))
+}
+
+/// `POST /_mock/clock {"now": T}`: sets the collection clock (RFC 3339 or integer nanoseconds)
+/// of the key's account, or the server's without a key; it runs on from there. `{"now": null}`
+/// puts it back on the wall clock. Only what has been collected moves: availability's last
+/// range ends at this clock, and an export holds no row at or after it.
+async fn set_clock(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let account = scoped(&app, &headers)?;
+    let body = json_body(&body)?;
+    let offset = match body.get("now") {
+        Some(Value::Null) => None,
+        Some(v) => {
+            let t = crate::timefmt::parse_time_input(v)
+                .map_err(|m| ApiError::invalid(format!("now {m}")))?;
+            Some(t - crate::timefmt::to_ns(crate::timefmt::now()))
+        }
+        None => return Err(ApiError::invalid("now is required")),
+    };
+    match account {
+        Some(a) => *a.clock_offset_ns.lock().unwrap() = offset,
+        None => app
+            .clock_offset_ns
+            .store(offset.unwrap_or(0), std::sync::atomic::Ordering::Relaxed),
+    }
     Ok(no_content())
 }

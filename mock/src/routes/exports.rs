@@ -16,10 +16,10 @@ use crate::artifacts::{presigned_url, served_len};
 use crate::errors::{ApiError, ApiResult};
 use crate::pipeline::Ctx;
 use crate::render::{self, Column, Format, ParquetOptions};
+use crate::rows::{self, HOUR_NS, RowSet};
 use crate::state::{App, Artifact, Export, SubStatus, new_id};
-use crate::timefmt::{now, parse_time_input, rfc3339, to_ns};
+use crate::timefmt::{now, parse_time_input, rfc3339};
 
-const HOUR_NS: i64 = 3_600_000_000_000;
 /// Artifacts are hourly partitions; a longer window is cut into at most this many.
 const MAX_ARTIFACTS: i64 = 24;
 
@@ -219,37 +219,55 @@ fn check_format(body: &Value) -> ApiResult<(String, Value, Format)> {
     Ok((format.to_string(), Value::Object(resolved), render_format))
 }
 
+/// The export's artifacts: its rows (exactly those of `[start, end)` collected by `now_ns`), cut
+/// into at most [`MAX_ARTIFACTS`] files of whole hours, one hour each for windows up to a day.
+/// Hours without rows have no artifact; a window without rows has none at all.
+#[allow(clippy::too_many_arguments)]
 fn artifacts_for(
     app: &App,
-    e_id: &str,
     ds: &crate::catalog::Datastream,
     start: i64,
     end: i64,
+    now_ns: i64,
     format: Format,
     columns: Option<Arc<Vec<Column>>>,
 ) -> Vec<Artifact> {
-    let first = start.div_euclid(HOUR_NS);
-    let last = (end - 1).div_euclid(HOUR_NS);
-    let count = (last - first + 1).clamp(1, MAX_ARTIFACTS);
+    let per_hour = app.rows_per_hour();
+    let segments = rows::segments(ds.id, per_hour, start, end, &rows::collected(now_ns));
+    let first_hour = start.div_euclid(HOUR_NS);
+    let hours = (end - 1).div_euclid(HOUR_NS) - first_hour + 1;
+    let hours_per_artifact = ((hours + MAX_ARTIFACTS - 1) / MAX_ARTIFACTS).max(1);
     let inst: String = ds
         .instrument
         .chars()
         .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
         .collect();
     let ext = format.extension();
-    (0..count)
-        .map(|k| {
-            let hour = (first + k) * HOUR_NS;
-            let stamp = DateTime::from_timestamp_nanos(hour).format("%Y%m%d%H");
+    let mut groups: Vec<(i64, Vec<rows::Segment>)> = Vec::new();
+    for seg in segments {
+        let group = (seg.hour_start_ns.div_euclid(HOUR_NS) - first_hour) / hours_per_artifact;
+        match groups.last_mut() {
+            Some((g, segs)) if *g == group => segs.push(seg),
+            _ => groups.push((group, vec![seg])),
+        }
+    }
+    groups
+        .into_iter()
+        .map(|(_, segs)| {
+            let stamp = DateTime::from_timestamp_nanos(segs[0].hour_start_ns).format("%Y%m%d%H");
+            let set = RowSet {
+                per_hour,
+                segments: segs.into(),
+                full_hour_size: app.artifact_size(),
+            };
             Artifact {
                 id: new_id("art"),
                 filename: format!(
                     "{}_{inst}_{}_part_{stamp}.{ext}",
                     ds.exchange, ds.stream_type
                 ),
-                size: app.artifact_size(),
-                seed: (ds.id as u64) << 32 ^ (hour / HOUR_NS) as u64 ^ e_id.len() as u64,
-                hour_start_ns: hour,
+                raw_size: crate::artifacts::Layout::new(&set).file_size,
+                rows: set,
                 format,
                 columns: columns.clone(),
                 exchange: ds.exchange,
@@ -305,8 +323,9 @@ pub async fn create(
     }
     billing_gate(&data, Gate::Export)?;
     let t = now();
+    let collected_to = app.collection_now_ns(Some(&ctx.account));
     let id = new_id("exp");
-    let artifacts = artifacts_for(&app, &id, ds, start, end, render_format, columns);
+    let artifacts = artifacts_for(&app, ds, start, end, collected_to, render_format, columns);
     {
         let mut all = app.artifacts.write().unwrap();
         for a in &artifacts {
@@ -325,7 +344,7 @@ pub async fn create(
         created_at: t,
         canceled_at: None,
         forced_failure: None,
-        fails_with: (start > to_ns(t))
+        fails_with: (start > collected_to)
             .then(|| "No data has been collected in the requested window".to_string()),
         deleted_at: None,
         artifacts,
