@@ -189,7 +189,9 @@ clean:
 	rm -rf $(VENV) $(OFFICIAL_VENV) $(SCHEMA_VENV) bindings-node/node_modules bindings-node/*.node bindings-node/npm/*/*.node \
 	  examples/javascript/node_modules
 
-# Benchmarks (never part of make test): see bench/run.py and BENCHMARKS.md.
+# Benchmarks (never part of make test): see bench/run.py and BENCHMARKS.md. The sync section
+# compares with the sync before the lake rewrite, built from git at SYNC_BEFORE.
+SYNC_BEFORE := c2c854f
 bench: $(MOCK)
 	-command -v wrk >/dev/null || (apt-get install -y -qq wrk >/dev/null 2>&1 || true)
 	cargo build --release --quiet --manifest-path bench/rust/Cargo.toml
@@ -202,4 +204,8 @@ bench: $(MOCK)
 	.bench/venv-ours/bin/pip install --quiet --disable-pip-version-check --force-reinstall .bench/wheels/*.whl
 	$(MAKE) --no-print-directory bindings-node/node_modules/.ok
 	cd bindings-node && npm run build --silent >/dev/null
+	cargo build --release --quiet -p ticksupply-cli
+	test -x .bench/sync-before/target/release/ticksupply || (rm -rf .bench/sync-before && mkdir -p .bench/sync-before && \
+	  git archive $(SYNC_BEFORE) | tar -x -C .bench/sync-before && \
+	  cargo build --release --quiet -p ticksupply-cli --manifest-path .bench/sync-before/Cargo.toml)
 	$(PYTHON) bench/run.py

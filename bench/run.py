@@ -20,8 +20,9 @@ import tempfile
 import time
 import urllib.request
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "data"))
-from section import data_section  # noqa: E402
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from data.section import data_section  # noqa: E402
+from sync.section import sync_section  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
@@ -97,6 +98,8 @@ def ceilings(base, pin):
 
 
 PY_OURS = os.path.join(ROOT, ".bench", "venv-ours", "bin", "python")
+SYNC_AFTER = os.path.join(ROOT, "target", "release", "ticksupply")
+SYNC_BEFORE = os.path.join(ROOT, ".bench", "sync-before", "target", "release", "ticksupply")
 PY_OFFICIAL = os.path.join(ROOT, ".bench", "venv-official", "bin", "python")
 
 
@@ -310,7 +313,7 @@ def main():
     tmp = tempfile.mkdtemp()
     capture_bodies(tmp)
     rows = []
-    data = None
+    data = sync = None
     server, base = start([os.path.join(RUST_BIN, "bench-static-server"), tmp], "listening on ")
     try:
         # Rust: server, client and wrk on one core.
@@ -350,10 +353,12 @@ def main():
             rows += export_rows()
         if os.environ.get("BENCH_DATA", "1") != "0":
             data = data_section(PY_OURS, MOCK)
+        if os.environ.get("BENCH_SYNC", "1") != "0":
+            sync = sync_section(MOCK, SYNC_BEFORE, SYNC_AFTER, PYTHON)
     finally:
         server.kill()
         shutil.rmtree(tmp, ignore_errors=True)
-    report(rows, data)
+    report(rows, data, sync)
 
 
 NOTES_HEADING = "## Where the time goes"
@@ -380,7 +385,23 @@ def headroom(o, t, ceiling):
     return f"{fmt(ceiling)} ({ceiling / max(o, t or 0):.1f}x)"
 
 
-def report(rows, data=None):
+def sync_markdown(sync):
+    if sync is None:
+        return ""
+    table, rss_line = sync
+    return (
+        "\n## ticksupply sync: the rate limit and memory\n\n"
+        "At ticksupply-mock's defaults (200 requests a minute per account, exports ready after 2 s), "
+        "2 datastreams, each run on a fresh account; requests counted from `/_mock/requests`; "
+        '"before" is the version before the lake rewrite, built from git by `make bench`.\n\n'
+        + table
+        + "\nGoals: hourly files ≤ 0.3 requests each, daily files ≤ 3.\n\n"
+        + rss_line
+        + "\n"
+    )
+
+
+def report(rows, data=None, sync=None):
     head = (
         "| language | benchmark | ours | against | theirs | ours/theirs | server ceiling (wrk) |\n"
         "|---|---|---|---|---|---|---|\n"
@@ -416,6 +437,7 @@ def report(rows, data=None):
             "The Rust rows run with server, client and wrk pinned to one core (what a call costs, "
             "not how fast this VM wakes an idle vCPU); the Python and Node rows run unpinned.\n"
             + data_markdown(data)
+            + sync_markdown(sync)
             + kept
         )
 

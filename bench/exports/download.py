@@ -1,8 +1,8 @@
 """One download contender for `make bench`, run in a fresh process so its peak RSS is its own.
 
 python download.py ours-python BASE KEY EXPORT_ID DEST   (our wheel, in .bench/venv-ours)
-python download.py command DEST -- CMD...                 (curl, node: peak RSS of CMD)
-Prints {"mib_s": ..., "rss_kib": ...}.
+python download.py command DEST -- CMD...                 (curl, node, sync: peak RSS of CMD)
+Prints {"mib_s": ..., "rss_kib": ..., "bytes": ..., "seconds": ...}; bytes are every file below DEST.
 """
 
 import json
@@ -14,7 +14,7 @@ import time
 
 
 def total_bytes(dest):
-    return sum(os.path.getsize(os.path.join(dest, f)) for f in os.listdir(dest))
+    return sum(os.path.getsize(os.path.join(d, f)) for d, _, files in os.walk(dest) for f in files)
 
 
 def main():
@@ -32,7 +32,7 @@ def main():
         rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     seconds = time.perf_counter() - start
     size = total_bytes(dest)
-    print(json.dumps({"mib_s": size / 2**20 / seconds, "rss_kib": rss, "bytes": size}))
+    print(json.dumps({"mib_s": size / 2**20 / seconds, "rss_kib": rss, "bytes": size, "seconds": seconds}))
 
 
 if __name__ == "__main__":

@@ -27,6 +27,10 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "PATH")]
     pub api_key_file: Option<PathBuf>,
 
+    /// Give up on one API request after this many seconds (default 30; each is retried).
+    #[arg(long, global = true, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub timeout: Option<u64>,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -240,6 +244,10 @@ pub struct SyncArgs {
     /// run's window) past it; what is unfinished is left for the next run.
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub deadline: Option<Duration>,
+    /// Send at most this many API requests a minute (evenly spaced), leaving the rest of the
+    /// account's limit to its other programs.
+    #[arg(long, value_name = "PER_MINUTE", value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_request_rate: Option<u32>,
     /// Print what would be done (windows to export, done, open, without data; the rows the
     /// availability estimate predicts; the API requests and the time the rate limit implies)
     /// and change nothing.

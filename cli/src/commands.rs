@@ -38,6 +38,14 @@ pub fn client(cli: &Cli) -> Result<Client, CliError> {
         .user_agent(format!("ticksupply-cli/{}", env!("CARGO_PKG_VERSION")))
         .pace_rate_limit(true)
         .error_context(true);
+    if let Some(secs) = cli.timeout {
+        b = b.timeout(std::time::Duration::from_secs(secs));
+    }
+    if let Command::Sync(args) = &cli.command
+        && let Some(n) = args.max_request_rate
+    {
+        b = b.max_request_rate(n);
+    }
     if let Some(path) = &cli.api_key_file {
         let raw = std::fs::read_to_string(path).map_err(|e| {
             CliError::Usage(format!(

@@ -331,20 +331,39 @@ fn strays(dir: &Path) -> Vec<String> {
 /// The dataset a sync of `[DAY, DAY + hours)` should write, by hour, from raw gzip CSV exports
 /// of the same windows read with flate2 and csv.
 fn expected(m: &Mock, c: &Client, dss: &[(i64, &str)], hours: i64) -> BTreeMap<String, Rows> {
+    expected_files(m, c, dss, DAY_NS, hours, HOUR_NS)
+}
+
+/// The files of `[from, from + count × step)` for each datastream, `step` an hour or a day: one
+/// raw gzip CSV export per file, read with flate2 and csv.
+fn expected_files(
+    m: &Mock,
+    c: &Client,
+    dss: &[(i64, &str)],
+    from: i64,
+    count: i64,
+    step: i64,
+) -> BTreeMap<String, Rows> {
     let tmp = tempfile::tempdir().unwrap();
     // Every export first, so that they run at once; then each one's artifacts.
     let mut jobs = Vec::new();
     for &(id, prefix) in dss {
-        for h in 0..hours {
+        for k in 0..count {
+            let start = from + k * step;
             let job = m
                 .block_on(
                     c.exports()
-                        .create(id, DAY_NS + h * HOUR_NS, DAY_NS + (h + 1) * HOUR_NS)
+                        .create(id, start, start + step)
                         .format("csv")
                         .send(),
                 )
                 .unwrap();
-            let key = format!("{prefix}/date=2024-03-01/part-{h:02}0000-{id}.parquet");
+            let t = chrono::DateTime::from_timestamp_nanos(start);
+            let key = format!(
+                "{prefix}/date={}/part-{}-{id}.parquet",
+                t.format("%Y-%m-%d"),
+                t.format("%H%M%S")
+            );
             jobs.push((key, job.id));
         }
     }
@@ -1023,6 +1042,153 @@ fn sync_paces_under_a_30_per_minute_limit() {
     assert!(api.len() > 30, "{} requests", api.len());
     let limited: Vec<_> = api.iter().filter(|q| q["status"] == 429).collect();
     assert!(limited.is_empty(), "429s: {limited:?}");
+}
+
+#[test]
+fn sync_spends_a_few_requests_per_day_of_data_not_five_per_file() {
+    let m = mock(Config {
+        export_delay_ms: 1500,
+        ..Default::default()
+    });
+    let c = m.client(KEY);
+    subscribe(&m, &c, &[1, 4]);
+    let prefixes = [
+        (1, "exchange=binance/instrument=BTCUSDT/stream_type=trades"),
+        (4, "exchange=binance/instrument=ETHUSDT/stream_type=trades"),
+    ];
+    const DAY: i64 = 86_400_000_000_000;
+    // (partition, days, the most requests a file may cost)
+    for (partition, days, per_file) in [("hour", 2, 0.3), ("day", 6, 3.0)] {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path().to_str().unwrap();
+        let to = chrono::DateTime::from_timestamp_nanos(DAY_NS + days * DAY)
+            .format("%Y-%m-%d")
+            .to_string();
+        m.clear_requests();
+        let r = m.cli(&[
+            "sync",
+            "--datastream",
+            "1",
+            "4",
+            "--from",
+            FROM,
+            "--to",
+            &to,
+            "--partition",
+            partition,
+            "--dest",
+            d,
+            "--json",
+        ]);
+        let s = r.summary();
+        let files = s["files"].as_u64().unwrap();
+        let requests = m.requests(KEY, "api").len() as u64;
+        assert_eq!(
+            s["requests"].as_u64(),
+            Some(requests),
+            "the run counts its requests: {s}"
+        );
+        assert_eq!(files, if partition == "hour" { 96 } else { 12 });
+        assert!(
+            requests as f64 <= per_file * files as f64,
+            "{partition}: {requests} requests for {files} files"
+        );
+        let step = if partition == "hour" { HOUR_NS } else { DAY };
+        let count = days * DAY / step;
+        assert_eq!(
+            dataset(dir.path()),
+            expected_files(&m, &c, &prefixes, DAY_NS, count, step),
+            "{partition}: each file holds the rows of one export of its own range"
+        );
+    }
+}
+
+#[test]
+fn dry_run_reports_the_plan_and_its_requests_and_changes_nothing() {
+    let m = mock(Config {
+        export_delay_ms: 0,
+        ..Default::default()
+    });
+    let c = m.client(KEY);
+    subscribe(&m, &c, &[1, 4]);
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_str().unwrap();
+    m.cli(&[
+        "sync",
+        "--datastream",
+        "1",
+        "--from",
+        FROM,
+        "--to",
+        "2024-03-02",
+        "--dest",
+        d,
+    ])
+    .ok();
+    m.clear_requests();
+    let r = m.cli(&[
+        "sync",
+        "--datastream",
+        "1",
+        "4",
+        "--from",
+        FROM,
+        "--to",
+        "2024-03-04",
+        "--dest",
+        d,
+        "--dry-run",
+    ]);
+    r.ok();
+    assert!(
+        r.stdout
+            .contains("would export 2024-03-02 binance:BTCUSDT:trades"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .contains("would skip 2024-03-01 binance:BTCUSDT:trades (done)"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("requests: ~"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("the account's limit of 100000/min"),
+        "{}",
+        r.stdout
+    );
+    // Planning reads; it creates nothing and writes nothing.
+    assert_eq!(posts(&m, KEY), 0);
+    assert!(m.requests(KEY, "api").iter().all(|q| q["method"] == "GET"));
+    assert_eq!(window_states(dir.path()).len(), 1);
+    let j = m.cli(&[
+        "sync",
+        "--datastream",
+        "1",
+        "4",
+        "--from",
+        FROM,
+        "--to",
+        "2024-03-04",
+        "--dest",
+        d,
+        "--dry-run",
+        "--json",
+        "--max-request-rate",
+        "60",
+    ]);
+    let budget = j
+        .events()
+        .into_iter()
+        .find(|e| e["event"] == "budget")
+        .unwrap();
+    assert_eq!(budget["creates"], 5, "{budget}");
+    assert_eq!(budget["max_request_rate"], 60);
+    assert!(
+        budget["seconds_at_limit"].as_u64().unwrap() >= 10,
+        "{budget}"
+    );
 }
 
 #[test]

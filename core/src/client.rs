@@ -161,6 +161,18 @@ impl Client {
         self.inner.max_retries
     }
 
+    /// The rate-limit headers of the last response that carried them, when requests are paced
+    /// ([`ClientBuilder::pace_rate_limit`]): what is left of the account's budget.
+    pub fn rate_limit_seen(&self) -> Option<crate::meta::RateLimit> {
+        self.inner.pacer.as_ref().and_then(|p| p.last_seen())
+    }
+
+    /// API requests (attempts) sent so far by this client and its clones, when requests are
+    /// paced.
+    pub fn paced_requests(&self) -> Option<u64> {
+        self.inner.pacer.as_ref().map(|p| p.sent())
+    }
+
     /// Whether requests are paced under the rate limits ([`ClientBuilder::pace_rate_limit`]).
     pub fn paces_rate_limit(&self) -> bool {
         self.inner.pacer.is_some()
@@ -203,6 +215,7 @@ pub struct ClientBuilder {
     http_client: Option<reqwest::Client>,
     backoff: Option<Backoff>,
     pace_rate_limit: bool,
+    max_request_rate: Option<u32>,
     error_context: bool,
 }
 
@@ -288,6 +301,14 @@ impl ClientBuilder {
         self
     }
 
+    /// Sends at most `per_minute` requests a minute, evenly spaced, whatever the account's
+    /// limit allows (turns pacing on): room for the account's other programs.
+    pub fn max_request_rate(mut self, per_minute: u32) -> Self {
+        self.max_request_rate = Some(per_minute);
+        self.pace_rate_limit = true;
+        self
+    }
+
     /// Returns every error that came from a response or a failed attempt as
     /// [`Error::Context`] (default off): the official crate's variant together with the
     /// response's status, request id, `details`, `Retry-After`, rate-limit headers and the
@@ -339,7 +360,7 @@ impl ClientBuilder {
                 own_http,
                 pacer: self
                     .pace_rate_limit
-                    .then(|| Arc::new(crate::pacing::Pacer::new())),
+                    .then(|| Arc::new(crate::pacing::Pacer::with_max_rate(self.max_request_rate))),
                 error_context: self.error_context,
             }),
         })

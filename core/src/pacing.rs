@@ -148,6 +148,14 @@ struct State {
     buckets: [Bucket; 2],
     /// A request sent while some count was unknown and not yet answered.
     probe_in_flight: bool,
+    /// With a maximum request rate: the time between two requests, and the earliest time of
+    /// the next one.
+    spacing: Option<Duration>,
+    next_slot: Option<Instant>,
+    /// The rate-limit headers of the last response that had them.
+    last_seen: Option<RateLimit>,
+    /// Requests let through so far.
+    sent: u64,
 }
 
 /// The shared pacing state of a client.
@@ -171,6 +179,12 @@ impl Default for Pacer {
 
 impl Pacer {
     pub fn new() -> Pacer {
+        Pacer::with_max_rate(None)
+    }
+
+    /// A pacer that also spaces requests evenly so that at most `per_minute` go out a minute
+    /// (leaving the rest of the account's limit to its other programs).
+    pub fn with_max_rate(per_minute: Option<u32>) -> Pacer {
         Pacer {
             state: Mutex::new(State {
                 buckets: [
@@ -178,9 +192,25 @@ impl Pacer {
                     Bucket::new(Duration::from_secs(3600)),
                 ],
                 probe_in_flight: false,
+                spacing: per_minute
+                    .filter(|n| *n > 0)
+                    .map(|n| Duration::from_secs(60) / n),
+                next_slot: None,
+                last_seen: None,
+                sent: 0,
             }),
             answered: tokio::sync::Notify::new(),
         }
+    }
+
+    /// The rate-limit headers of the last response that carried them.
+    pub fn last_seen(&self) -> Option<RateLimit> {
+        self.lock().last_seen.clone()
+    }
+
+    /// Requests (attempts) let through so far.
+    pub fn sent(&self) -> u64 {
+        self.lock().sent
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
@@ -195,6 +225,9 @@ impl Pacer {
                 wait = Some(wait.map_or(until, |w| w.max(until)));
             }
         }
+        if let Some(next) = st.next_slot.filter(|t| *t > now) {
+            wait = Some(wait.map_or(next, |w| w.max(next)));
+        }
         if let Some(until) = wait {
             return Decision::WaitUntil(until);
         }
@@ -205,6 +238,10 @@ impl Pacer {
         for b in &mut st.buckets {
             b.spend(now);
         }
+        if let Some(spacing) = st.spacing {
+            st.next_slot = Some(now + spacing);
+        }
+        st.sent += 1;
         if unknown {
             st.probe_in_flight = true;
         }
@@ -247,6 +284,9 @@ impl Pacer {
     fn observe(&self, generations: [u64; 2], probe: bool, rl: &RateLimit, status: u16) {
         {
             let mut st = self.lock();
+            if rl.limit_minute.is_some() || rl.remaining_minute.is_some() {
+                st.last_seen = Some(rl.clone());
+            }
             let limited = status == 429;
             // On a 429, the exhausted bucket is the one at 0 or with a reset time; the minute
             // bucket when the headers do not say.
@@ -420,6 +460,24 @@ mod tests {
         for _ in 0..100 {
             assert!(matches!(p.decide(now), Decision::Go { probe: false, .. }));
         }
+    }
+
+    #[test]
+    fn a_maximum_rate_spaces_requests_evenly() {
+        let p = Pacer::with_max_rate(Some(120));
+        let now = Instant::now();
+        let Decision::Go { generations, probe } = p.decide(now) else {
+            panic!()
+        };
+        p.observe(generations, probe, &rl(20), 200);
+        assert_eq!(p.last_seen().unwrap().remaining_minute, Some(20));
+        match p.decide(now) {
+            Decision::WaitUntil(t) => assert_eq!(t, now + Duration::from_millis(500)),
+            _ => panic!("the next slot is half a second later"),
+        }
+        let later = now + Duration::from_millis(500);
+        assert!(matches!(p.decide(later), Decision::Go { .. }));
+        assert!(matches!(p.decide(later), Decision::WaitUntil(_)));
     }
 
     #[test]

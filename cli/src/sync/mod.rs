@@ -12,8 +12,10 @@
 //! * [`run`]: the run itself;
 //! * [`progress`]: bars, lines or JSON events, and the summary;
 //! * [`dest`]: a directory or an object store behind one trait, with conditional writes;
+//! * [`budget`]: the requests a run spends and the time the rate limit implies;
 //! * [`ranges`], [`retry`], [`process`]: sets of times, waiting out the rate limit, who runs.
 
+pub mod budget;
 pub mod dest;
 pub mod lease;
 pub mod plan;

@@ -1,7 +1,9 @@
 //! Waiting for many exports at the cost of a few requests: one `GET /exports` page shows up to
-//! a hundred jobs, so one poller watches every export of the run together, at an interval that
-//! grows while nothing changes. It pages from a cursor placed before the oldest export it waits
-//! for (kept in the destination between runs, so that an account's old exports are walked past
+//! a hundred jobs, so one poller watches every export of the run together. Rounds are spaced by
+//! a share of the age of the oldest export waited for (from 0.25 s to 30 s): a quick export is
+//! seen at once, and a run with many exports in flight for minutes polls about twice a minute
+//! whatever their number. It pages from a cursor placed before the oldest export it waits for
+//! (kept in the destination between runs, so that an account's old exports are walked past
 //! once), and asks for a job by id only when one export is waited for or the list does not show
 //! it (a deleted one).
 
@@ -16,10 +18,16 @@ use tokio::sync::{Notify, oneshot};
 use super::retry::retry_rate_limited;
 use crate::error::CliError;
 
-/// The first interval between polls, and the longest.
-const FIRST: Duration = Duration::from_millis(250);
-const LONGEST: Duration = Duration::from_secs(30);
-const PAGE: u32 = 100;
+/// The interval between rounds: this share of the oldest wait, within these bounds.
+const SHARE_OF_AGE: f64 = 0.4;
+pub const FIRST: Duration = Duration::from_millis(250);
+pub const LONGEST: Duration = Duration::from_secs(30);
+pub const PAGE: u32 = 100;
+
+/// The interval after which a round is due when the oldest export has waited `age`.
+pub fn interval(age: Duration) -> Duration {
+    age.mul_f64(SHARE_OF_AGE).clamp(FIRST, LONGEST)
+}
 
 /// How an export ended, for the window waiting on it.
 #[derive(Debug)]
@@ -37,6 +45,8 @@ type Waiter = oneshot::Sender<Result<Outcome, String>>;
 #[derive(Default)]
 struct State {
     waiting: HashMap<String, Vec<Waiter>>,
+    /// When each export was first waited for.
+    since: HashMap<String, std::time::Instant>,
     /// Page token before which no export still waited for lies; `None`: the first page.
     cursor: Option<String>,
 }
@@ -71,11 +81,13 @@ impl Poller {
     /// Waits until export `id` ends (while [`Poller::run`] runs).
     pub async fn wait(&self, id: &str) -> Result<Outcome, CliError> {
         let (tx, rx) = oneshot::channel();
-        self.state()
-            .waiting
-            .entry(id.to_string())
-            .or_default()
-            .push(tx);
+        {
+            let mut st = self.state();
+            st.waiting.entry(id.to_string()).or_default().push(tx);
+            st.since
+                .entry(id.to_string())
+                .or_insert_with(std::time::Instant::now);
+        }
         self.added.notify_one();
         match rx.await {
             Ok(Ok(o)) => Ok(o),
@@ -95,7 +107,11 @@ impl Poller {
             }
             _ => return false,
         };
-        let Some(waiters) = self.state().waiting.remove(&job.id) else {
+        let Some(waiters) = ({
+            let mut st = self.state();
+            st.since.remove(&job.id);
+            st.waiting.remove(&job.id)
+        }) else {
             return false;
         };
         let mut outcome = Some(outcome);
@@ -118,7 +134,9 @@ impl Poller {
     }
 
     fn fail_all(&self, message: &str) {
-        for (_, waiters) in self.state().waiting.drain() {
+        let mut st = self.state();
+        st.since.clear();
+        for (_, waiters) in st.waiting.drain() {
             for w in waiters {
                 let _ = w.send(Err(message.to_string()));
             }
@@ -131,20 +149,15 @@ impl Poller {
 
     /// Polls for as long as it is polled itself (race it against the run).
     pub async fn run(&self) {
-        let mut interval = FIRST;
         loop {
-            if self.state().waiting.is_empty() {
+            let oldest = self.state().since.values().min().copied();
+            let Some(oldest) = oldest else {
                 self.added.notified().await;
-                interval = FIRST;
                 continue;
-            }
-            tokio::time::sleep(interval).await;
-            match self.round().await {
-                Ok(true) => interval = FIRST,
-                Ok(false) => interval = interval.mul_f64(1.5).min(LONGEST),
-                Err(e) => {
-                    self.fail_all(&e.to_string());
-                }
+            };
+            tokio::time::sleep(interval(oldest.elapsed())).await;
+            if let Err(e) = self.round().await {
+                self.fail_all(&e.to_string());
             }
         }
     }
@@ -219,7 +232,12 @@ impl Poller {
         match retry_rate_limited(|| self.client.exports().get(id).send()).await {
             Ok(job) => Ok(self.settle(&job)),
             Err(CliError::Api(e)) if e.status() == Some(404) => {
-                if let Some(waiters) = self.state().waiting.remove(id) {
+                let gone = {
+                    let mut st = self.state();
+                    st.since.remove(id);
+                    st.waiting.remove(id)
+                };
+                if let Some(waiters) = gone {
                     for w in waiters {
                         let _ = w.send(Ok(Outcome::Gone {
                             status: "not found".into(),
@@ -231,5 +249,17 @@ impl Poller {
             }
             Err(e) => Err(e),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rounds_are_spaced_by_the_age_of_the_oldest_wait() {
+        assert_eq!(interval(Duration::ZERO), FIRST);
+        assert_eq!(interval(Duration::from_secs(10)), Duration::from_secs(4));
+        assert_eq!(interval(Duration::from_secs(600)), LONGEST);
     }
 }

@@ -53,6 +53,10 @@ pub struct Stats {
     pub bytes: u64,
     pub files: usize,
     pub failures: Vec<Failure>,
+    /// API requests this run sent.
+    pub requests: Option<u64>,
+    /// What the account's rate limit had left at the last response.
+    pub rate_limit_remaining_minute: Option<u64>,
 }
 
 /// What a run is about to do.
@@ -146,6 +150,23 @@ impl Progress {
         self.mode
     }
 
+    /// The account's budget as the last response reported it, shown beside the bars.
+    pub fn budget(&self, rl: Option<ticksupply::RateLimit>) {
+        let Some(rl) = rl else { return };
+        self.stats().rate_limit_remaining_minute = rl.remaining_minute;
+        if let (Some(b), Some(left), Some(limit)) =
+            (&self.bars, rl.remaining_minute, rl.limit_minute)
+        {
+            b.exported
+                .set_message(format!("rate limit: {left}/{limit} left this minute"));
+        }
+    }
+
+    /// The requests the run sent, for the summary.
+    pub fn requests(&self, n: Option<u64>) {
+        self.stats().requests = n;
+    }
+
     fn stats(&self) -> std::sync::MutexGuard<'_, Stats> {
         self.stats.lock().unwrap_or_else(|p| p.into_inner())
     }
@@ -212,7 +233,7 @@ impl Progress {
             Mode::Bars => {
                 let multi = MultiProgress::with_draw_target(ProgressDrawTarget::stderr());
                 let exported = multi.add(ProgressBar::new(to_sync as u64));
-                exported.set_style(style("{prefix:>9} [{bar:30}] {pos}/{len} windows"));
+                exported.set_style(style("{prefix:>9} [{bar:30}] {pos}/{len} windows  {msg}"));
                 exported.set_prefix("exported");
                 let written = multi.add(ProgressBar::new(to_sync as u64));
                 written.set_style(style(
@@ -412,10 +433,13 @@ impl Progress {
                     s.planned, s.done, s.skipped_done, s.open, s.skipped_empty, s.failed
                 ));
                 out(&format!(
-                    "  {} new rows, {} in {} file(s), {elapsed:.1} s",
+                    "  {} new rows, {} in {} file(s), {elapsed:.1} s{}",
                     s.rows,
                     bytes(s.bytes),
-                    s.files
+                    s.files,
+                    s.requests
+                        .map(|n| format!(", {n} API requests"))
+                        .unwrap_or_default()
                 ));
                 if self.mode == Mode::Bars {
                     for f in &s.failures {

@@ -23,6 +23,7 @@ use ticksupply::resources::export_schemas::{
 };
 use tokio::sync::{OnceCell, Semaphore};
 
+use super::budget::{Budget, TYPICAL_EXPORT, human};
 use super::dest::{self, Conflict, Dest, Version};
 use super::lease;
 use super::plan::{self, Window, rfc3339};
@@ -42,8 +43,10 @@ use crate::output::out;
 const STATE_READS: usize = 16;
 /// Artifacts of one export downloaded at once with `--keep-csv`.
 const RAW_DOWNLOADS: usize = 2;
-/// Windows whose exports are created and waited for at once, per window being written.
-const AHEAD_PER_WRITER: usize = 8;
+/// Windows whose exports are created and waited for at once, per window being written, and at
+/// most: one page of `GET /exports` sees them all.
+const AHEAD_PER_WRITER: usize = 16;
+const MAX_AHEAD: usize = 100;
 const POLL_CURSOR: &str = ".ticksupply-sync/poll-cursor";
 
 /// How artifacts are read, and how rows find their file.
@@ -153,8 +156,20 @@ pub async fn run(client: &Client, args: SyncArgs, json: bool) -> Result<(), CliE
         shard: args.shard.map(|s| s.to_string()),
         rows_estimate,
     });
+    let ahead = (args.concurrency as usize * AHEAD_PER_WRITER).min(MAX_AHEAD);
     if args.dry_run {
+        let exports: usize = todo
+            .iter()
+            .map(|w| w.jobs(reading.time_column.is_some()).len())
+            .sum();
+        let budget = Budget::estimate(
+            client.paced_requests().unwrap_or(0),
+            exports as u64,
+            ahead as u64,
+            TYPICAL_EXPORT,
+        );
         print_dry_run(&progress, &todo, &skipped, &reading, args.partition);
+        print_budget(&progress, &budget, client, args.max_request_rate);
         return Ok(());
     }
     for (w, reason) in &skipped {
@@ -183,7 +198,6 @@ pub async fn run(client: &Client, args: SyncArgs, json: bool) -> Result<(), CliE
         writers: Semaphore::new(args.concurrency as usize),
         recorded: OnceCell::new(),
     };
-    let ahead = (args.concurrency as usize * AHEAD_PER_WRITER).max(16);
     let work = futures_util::stream::iter(todo.into_iter().map(|ww| ctx.process(ww)))
         .buffer_unordered(ahead)
         .for_each(|()| async {});
@@ -200,6 +214,7 @@ pub async fn run(client: &Client, args: SyncArgs, json: bool) -> Result<(), CliE
     {
         let _ = dest.put(POLL_CURSOR, c.into_bytes()).await;
     }
+    progress.requests(client.paced_requests());
     let stats = progress.finish(interrupted);
     if interrupted {
         return Err(CliError::Interrupted);
@@ -286,6 +301,52 @@ fn print_dry_run(
     out(&format!("dry run: {jobs} export(s), nothing changed"));
 }
 
+/// `--dry-run`: the requests the plan spends, and the time the account's limit implies.
+fn print_budget(progress: &Progress, b: &Budget, client: &Client, max_rate: Option<u32>) {
+    let limit = client.rate_limit_seen().unwrap_or_default();
+    let time = b.time_at(&limit, max_rate);
+    if progress.mode() == Mode::Json {
+        out(&serde_json::json!({
+            "event": "budget",
+            "requests": b.total(),
+            "setup": b.setup,
+            "creates": b.creates,
+            "download_listings": b.listings,
+            "status_polls": b.polls,
+            "assumed_export_s": TYPICAL_EXPORT.as_secs(),
+            "limit_minute": limit.limit_minute,
+            "limit_hour": limit.limit_hour,
+            "max_request_rate": max_rate,
+            "seconds_at_limit": time.map(|t| t.as_secs()),
+        })
+        .to_string());
+        return;
+    }
+    out(&format!(
+        "requests: ~{} ({} to plan, {} to create exports, {} download listings, ~{} status polls if \
+         an export takes {})",
+        b.total(),
+        b.setup,
+        b.creates,
+        b.listings,
+        b.polls,
+        human(TYPICAL_EXPORT)
+    ));
+    if let Some(t) = time {
+        let rate = match (limit.limit_minute, max_rate) {
+            (Some(l), Some(m)) if u64::from(m) < l => format!("--max-request-rate {m}/min"),
+            (Some(l), _) => format!("the account's limit of {l}/min"),
+            (None, Some(m)) => format!("--max-request-rate {m}/min"),
+            (None, None) => "the rate limit".into(),
+        };
+        let hourly = limit
+            .limit_hour
+            .map(|h| format!(" and {h}/h"))
+            .unwrap_or_default();
+        out(&format!("at {rate}{hourly}: at least {}", human(t)));
+    }
+}
+
 /// How artifacts are typed and split: Parquet artifacts carry their types; gzip CSV is typed by
 /// the schema, resolved once here. Either way the schema's nanosecond timestamp column (if
 /// any) is what rows are split into files by.
@@ -352,6 +413,7 @@ impl Ctx<'_> {
         if let Err(e) = self.sync_window(work).await {
             self.progress.event(Event::Failed { w: &w, error: &e });
         }
+        self.progress.budget(self.client.rate_limit_seen());
     }
 
     async fn sync_window(&self, work: WindowWork) -> Result<(), CliError> {
