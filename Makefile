@@ -11,7 +11,7 @@ SCHEMA_VENV := .venv-schemathesis
 VENV := .venv
 
 # moto 5.1.5 is the first whose S3 honours If-Match, which sync's conditional writes rely on.
-.PHONY: chaos cli-bin bench all demo dist test-dist test-readme test test-rust test-python test-node test-examples python-dev node-dev lint lint-workflows official-clients official-rust official-python schemathesis mock clean
+.PHONY: props chaos cli-bin bench all demo dist test-dist test-readme test test-rust test-python test-node test-examples python-dev node-dev lint lint-workflows official-clients official-rust official-python schemathesis mock clean
 
 all: test
 
@@ -79,6 +79,12 @@ test-python: $(MOCK) python-dev $(OFFICIAL_VENV)/.ok cli-bin
 # The command the sync tests run (built once; `cargo test` builds the same binary).
 cli-bin:
 	cargo build --quiet -p ticksupply-cli
+
+# The export data reader's property test (generated CSV, cut everywhere, against the csv crate)
+# with many more cases than the 64 of `make test`.
+PROPTEST_CASES ?= 20000
+props:
+	PROPTEST_CASES=$(PROPTEST_CASES) cargo test --release -p ticksupply --features arrow --lib data::props
 
 # The sync chaos tests alone, with a longer campaign of random kills than the bounded run of
 # `make test` (10): CHAOS_KILLS=100 by default, CHAOS_SEED for a repeatable one.

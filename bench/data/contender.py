@@ -3,14 +3,36 @@
     python contender.py NAME SOURCE [BASE KEY]
 
 NAME is what reads SOURCE (a local .csv.gz or .parquet file, or an export id with BASE/KEY for
-the `*-url` contenders). Prints {"seconds", "rows", "rss_kib", "table_bytes"}: the time from
-nothing to a complete in-memory table (or, for `ours-iter`, through every batch).
+the `*-url` contenders). Prints {"seconds", "rows", "rss_kib", "table_bytes"}: the time to a
+complete in-memory table (or, for `ours-iter`, through every batch), with the contender's
+imports done before the clock starts. BENCH_SCHEMA (JSON) types our reader's columns (the
+normalized schema's content); the other readers infer theirs.
 """
 
 import json
+import os
 import resource
 import sys
 import time
+
+# What each contender imports, done before timing.
+IMPORTS = {
+    "ours": ["pyarrow", "ticksupply"],
+    "ours-url": ["pyarrow", "ticksupply"],
+    "ours-polars": ["polars", "ticksupply"],
+    "ours-iter": ["ticksupply"],
+    "ours-url-iter": ["ticksupply"],
+    "ours-download": ["ticksupply"],
+    "pyarrow": ["pyarrow.csv"],
+    "polars": ["polars"],
+    "pandas-c": ["pandas"],
+    "pandas-pyarrow": ["pandas", "pyarrow"],
+    "duckdb": ["duckdb", "pyarrow"],
+    "pyarrow-parquet": ["pyarrow.parquet"],
+    "polars-parquet": ["polars"],
+    "imports": ["pyarrow", "ticksupply"],
+}
+SCHEMA = json.loads(os.environ["BENCH_SCHEMA"]) if os.environ.get("BENCH_SCHEMA") else None
 
 
 def table_of(name, source, base=None, key=None):
@@ -20,20 +42,19 @@ def table_of(name, source, base=None, key=None):
 
         return 0
     if name == "ours":
-        import pyarrow as pa
         import ticksupply
 
-        return pa.table(ticksupply.read_artifacts([source]))
+        # (`pa.table(data)` gives the same table, but its first call imports pandas.)
+        return ticksupply.read_artifacts([source], schema=SCHEMA).to_arrow()
     if name == "ours-url":
-        import pyarrow as pa
         from ticksupply import Client
 
-        return pa.table(Client(api_key=key, base_url=base).exports.data(source))
+        return Client(api_key=key, base_url=base).exports.data(source).to_arrow()
     if name == "ours-polars":
         import polars as pl
         import ticksupply
 
-        return pl.DataFrame(ticksupply.read_artifacts([source]))
+        return pl.DataFrame(ticksupply.read_artifacts([source], schema=SCHEMA))
     if name == "ours-iter":
         import ticksupply
 
@@ -100,6 +121,13 @@ def size_of(t):
 def main():
     name, source = sys.argv[1], sys.argv[2]
     base, key = (sys.argv[3], sys.argv[4]) if len(sys.argv) > 4 else (None, None)
+    import importlib
+
+    for module in IMPORTS.get(name, []):
+        importlib.import_module(module)
+    # numpy (imported by pyarrow and pandas) starts OpenBLAS threads that spin for a moment
+    # after it loads; a program reads its data later than its imports, so let them settle.
+    time.sleep(0.5)
     start = time.perf_counter()
     t = table_of(name, source, base, key)
     seconds = time.perf_counter() - start

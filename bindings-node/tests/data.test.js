@@ -27,7 +27,7 @@ async function finished(create = {}) {
   await c.subscriptions.create(1)
   const job = await c.exports.create(1, '2024-01-01T00:00:00Z', '2024-01-01T02:00:00Z', create)
   await c.exports.wait(job.id, { pollInterval: 50, timeout: 10000 })
-  return { c, id: job.id }
+  return { c, id: job.id, key }
 }
 
 /** RFC 4180 records of a CSV text (quotes, doubled quotes, newlines in fields). */
@@ -139,4 +139,41 @@ test('an aborted read rejects with CanceledError', async () => {
   ac.abort()
   const e = await c.exports.data(id, { signal: ac.signal }).toIPC().catch((x) => x)
   assert.ok(e instanceof ts.CanceledError)
+})
+
+test('an aborted toParquet stops and leaves no file', async () => {
+  const { c, id, key } = await finished()
+  // Every artifact request waits, so that the abort lands mid-way.
+  await mock.fault(key, { path_prefix: '/artifacts/', delay_ms: 3000 })
+  const dir = tmp()
+  const file = path.join(dir, 'out.parquet')
+  const ac = new AbortController()
+  setTimeout(() => ac.abort(), 300)
+  const started = Date.now()
+  const e = await c.exports.data(id).toParquet(file, { signal: ac.signal }).catch((x) => x)
+  assert.ok(e instanceof ts.CanceledError, String(e))
+  assert.ok(Date.now() - started < 2000)
+  await new Promise((r) => setTimeout(r, 4000)) // past the delayed answers
+  assert.deepEqual(fs.readdirSync(dir), [])
+})
+
+test('an error mid-stream reaches batches() as DataError, values are exact or refused', async () => {
+  const dir = tmp()
+  let rows = 'a,b\r'
+  for (let i = 0; i < 200000; i++) rows += `${i},x\r`
+  const late = path.join(dir, 'late.csv.gz')
+  fs.writeFileSync(late, zlib.gzipSync(Buffer.from(rows + 'oops"here,y\r')))
+  let seen = 0
+  const e = await (async () => {
+    for await (const buf of ts.readArtifacts([late]).batches()) seen += arrow.tableFromIPC(buf).numRows
+  })().catch((x) => x)
+  assert.ok(e instanceof ts.DataError, String(e))
+  assert.match(e.message, /late\.csv\.gz: data row 200001/)
+  assert.ok(seen <= 200000)
+  const dec = { columns: [{ output_column: 'p', data: { x: { json: { path: 'p', type: 'decimal(2)' } } } }] }
+  const bad = path.join(dir, 'bad.csv.gz')
+  fs.writeFileSync(bad, zlib.gzipSync(Buffer.from('p\n1.5\n1.239\n')))
+  const e2 = await ts.readArtifacts([bad], { schema: dec }).toIPC().catch((x) => x)
+  assert.ok(e2 instanceof ts.DataError, String(e2))
+  assert.match(e2.message, /bad\.csv\.gz: data row 2, column "p": .*decimal places/)
 })

@@ -13,7 +13,7 @@ use arrow_schema::{ArrowError, SchemaRef};
 use pyo3::prelude::*;
 use pyo3::types::PyCapsule;
 
-use ticksupply::data::DataStream;
+use ticksupply::data::{DataStream, Prepared};
 use ticksupply::{Client, Error};
 
 use crate::{NativeClient, convert, runtime};
@@ -41,23 +41,45 @@ impl NativeData {
         })
     }
 
-    /// Lists the artifacts, resolves the schema and starts decoding (blocking without the
-    /// GIL; Ctrl-C interrupts).
-    fn open(&self, py: Python<'_>) -> PyResult<NativeBatches> {
+    /// Resolves the schema and lists the artifacts (blocking without the GIL; Ctrl-C
+    /// interrupts): a missing export or an unknown schema fails here; nothing is read yet.
+    fn prepare(&self, py: Python<'_>) -> PyResult<NativePrepared> {
         let request = ticksupply::bindings::data::request(self.client.as_deref(), &self.args)
             .map_err(|e| convert::error(py, e))?;
-        let stream = runtime::block_on_interruptible(py, request.open())?
+        let prepared = runtime::block_on_interruptible(py, request.prepare())?
+            .map_err(|e| convert::error(py, e))?;
+        Ok(NativePrepared { prepared })
+    }
+}
+
+/// Data ready to read; each `open` starts a read of its own.
+#[pyclass(frozen, module = "ticksupply._native")]
+pub struct NativePrepared {
+    prepared: Prepared,
+}
+
+#[pymethods]
+impl NativePrepared {
+    /// Starts decoding, in batches of `batch_rows` rows when given (blocking without the GIL;
+    /// Ctrl-C interrupts).
+    #[pyo3(signature = (batch_rows=None))]
+    fn open(&self, py: Python<'_>, batch_rows: Option<usize>) -> PyResult<NativeBatches> {
+        let prepared = match batch_rows {
+            Some(n) => self.prepared.with_batch_rows(n),
+            None => self.prepared.clone(),
+        };
+        let stream = runtime::block_on_interruptible(py, async move { prepared.open().await })?
             .map_err(|e| convert::error(py, e))?;
         Ok(NativeBatches::new(stream))
     }
 
     /// Writes every batch to one Parquet file (zstd) through `<path>.part`; returns
-    /// `(rows, bytes)`.
+    /// `(rows, bytes)`. Ctrl-C stops it and leaves no file.
     fn to_parquet(&self, py: Python<'_>, path: std::path::PathBuf) -> PyResult<(u64, u64)> {
-        let request = ticksupply::bindings::data::request(self.client.as_deref(), &self.args)
-            .map_err(|e| convert::error(py, e))?;
-        let written = runtime::block_on_interruptible(py, request.to_parquet(path))?
-            .map_err(|e| convert::error(py, e))?;
+        let prepared = self.prepared.clone();
+        let written =
+            runtime::block_on_interruptible(py, async move { prepared.to_parquet(path).await })?
+                .map_err(|e| convert::error(py, e))?;
         Ok((written.rows, written.bytes))
     }
 }
@@ -124,6 +146,12 @@ impl NativeBatches {
             .iter()
             .map(|f| f.name().clone())
             .collect()
+    }
+
+    /// Stops the stream if nobody took it yet (its downloads and decoding end); the schema
+    /// stays readable.
+    fn close(&self) {
+        drop(self.stream.lock().unwrap_or_else(|p| p.into_inner()).take());
     }
 
     /// The core error that ended the stream, as the package's exception (or None).

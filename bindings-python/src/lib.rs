@@ -266,6 +266,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<NativeTask>()?;
     m.add_class::<data::NativeData>()?;
     m.add_class::<data::NativeBatches>()?;
+    m.add_class::<data::NativePrepared>()?;
     m.add_class::<convert::Meta>()?;
     m.add_function(wrap_pyfunction!(_shutdown, m)?)?;
     m.add_function(wrap_pyfunction!(cli_main, m)?)?;

@@ -165,7 +165,7 @@ def test_bad_input_raises_dataerror_naming_the_file(tmp_path):
     wrong = tmp_path / "wrong.csv.gz"
     wrong.write_bytes(gzip.compress(b"x,y\n1,2\n"))
     with pytest.raises(DataError, match="wrong.csv.gz.*header"):
-        read_artifacts([wrong], schema=EVERY_TYPE)
+        read_artifacts([wrong], schema=EVERY_TYPE).to_arrow()
     with pytest.raises(DataError, match="nothere.csv.gz"):
         read_artifacts([tmp_path / "nothere.csv.gz"])
 
@@ -220,3 +220,92 @@ def test_read_artifacts_takes_schema_models_inside_a_dict(tmp_path):
     t = read_artifacts([f], schema={"columns": [column]}).to_arrow()
     assert t.schema.field("price").type == pa.decimal128(38, 2)
     assert t.column("price").to_pylist() == [decimal.Decimal("1.25")]
+
+
+DEC2 = {"columns": [{"output_column": "p", "data": {"x": {"json": {"path": "p", "type": "decimal(2)"}}}}]}
+
+
+def gz_file(tmp_path, name: str, text: bytes):
+    f = tmp_path / name
+    f.write_bytes(gzip.compress(text))
+    return f
+
+
+def test_values_are_exact_or_an_error_naming_file_row_and_column(tmp_path):
+    ok = gz_file(tmp_path, "ok.csv.gz", b"p\n1.5\n40000.12\n1.230\n1.5e1\n")
+    assert read_artifacts([ok], schema=DEC2).to_arrow().column("p").to_pylist() == [
+        decimal.Decimal(x) for x in ("1.50", "40000.12", "1.23", "15.00")
+    ]
+    for bad, row in [(b"1.239", 2), (b"1e-9", 2)]:
+        f = gz_file(tmp_path, "bad.csv.gz", b"p\n1.5\n" + bad + b"\n")
+        with pytest.raises(DataError, match=rf'bad.csv.gz: data row {row}, column "p": .*decimal places'):
+            read_artifacts([f], schema=DEC2).to_arrow()
+
+
+def test_cr_lf_and_crlf_line_ends_and_one_rule_for_backslash_n(tmp_path):
+    for eol in (b"\n", b"\r\n", b"\r"):
+        f = gz_file(tmp_path, "e.csv.gz", eol.join([b"a,b", b'1,"\\N"', b"2,\\N", b'3,""', b"4,"]) + eol)
+        got = read_artifacts([f]).to_arrow().to_pylist()
+        # Quoted, the two characters; unquoted, null; an empty quoted field is empty text.
+        assert got == [
+            {"a": "1", "b": "\\N"},
+            {"a": "2", "b": None},
+            {"a": "3", "b": ""},
+            {"a": "4", "b": None},
+        ], eol
+
+
+def test_an_error_mid_stream_reaches_iter_batches_as_dataerror(tmp_path):
+    rows = b"".join(b"%d,x\n" % i for i in range(200_000))
+    f = gz_file(tmp_path, "late.csv.gz", b"a,b\n" + rows + b'oops"here,y\n')
+    seen = 0
+    with pytest.raises(DataError, match=r"late.csv.gz: data row 200001.*quote"):
+        for b in read_artifacts([f]).iter_batches():
+            seen += b.num_rows
+    assert seen < 200_000 + 1
+
+
+def test_parquet_artifacts_are_checked_against_the_schema(mock, key, tmp_path):
+    c, eid = export(mock, key, format="parquet")
+    f = c.exports.download(eid, tmp_path)[0]
+    mismatch = r"\.parquet: its columns \(collection_timestamp_ns .*\) are not those of the schema"
+    with pytest.raises(DataError, match=mismatch):
+        read_artifacts([f], schema=DEC2).to_arrow()
+    assert read_artifacts([f], schema="raw").to_arrow().num_rows > 0
+    # Rows (iter_rows) are CSV's: a Parquet export says what to use instead.
+    with pytest.raises(ticksupply.TicksupplyError, match=r"exports.data"):
+        next(iter(c.exports.iter_rows(eid)))
+
+
+def test_making_exportdata_reads_nothing_and_each_consumer_reads_once(mock, key, tmp_path):
+    c, eid = export(mock, key)
+    mock.control("DELETE", "/requests")
+    d = c.exports.data(eid)
+    assert mock.requests(key, listener="artifacts") == []
+    d.to_parquet(tmp_path / "a.parquet")
+    first = len(mock.requests(key, listener="artifacts"))
+    assert first == 2, "two hourly artifacts, each once"
+    assert d.column_names == ["collection_timestamp_ns", "data"]
+    d.to_parquet(tmp_path / "b.parquet")
+    # The stream opened to learn the columns was stopped, not read alongside.
+    assert len(mock.requests(key, listener="artifacts")) <= first * 3
+
+
+def test_an_interrupted_to_parquet_leaves_no_file(mock, key, tmp_path):
+    import os
+    import signal
+    import threading
+    import time
+
+    c, eid = export(mock, key)
+    # Every artifact request waits, so that the interrupt lands mid-way.
+    mock.fault(key, path_prefix="/artifacts/", delay_ms=3000)
+    out = tmp_path / "out.parquet"
+    threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGINT)).start()
+    started = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        c.exports.data(eid).to_parquet(out)
+    assert time.monotonic() - started < 2.5
+    mock.control("DELETE", "/faults", key=key)
+    time.sleep(4)  # past the delayed answers: nothing finishes the file later
+    assert sorted(p.name for p in tmp_path.iterdir()) == []

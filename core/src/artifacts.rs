@@ -518,18 +518,29 @@ impl Row {
     }
 }
 
-/// Feeds the gzip bytes of an artifact, resumed with `Range` across dropped connections, to a
-/// blocking reader.
+/// Feeds the bytes of an artifact, resumed with `Range` across dropped connections, to a
+/// blocking reader. Its end is confirmed: the download must have delivered exactly the bytes
+/// the listing announced, or reading fails (a feeding task that stopped early is not an end).
 pub(crate) struct ChannelReader {
     rx: tokio::sync::mpsc::Receiver<std::io::Result<Bytes>>,
     cur: Bytes,
+    name: String,
+    expected: u64,
+    received: u64,
 }
 
 impl ChannelReader {
-    pub(crate) fn new(rx: tokio::sync::mpsc::Receiver<std::io::Result<Bytes>>) -> ChannelReader {
+    pub(crate) fn new(
+        rx: tokio::sync::mpsc::Receiver<std::io::Result<Bytes>>,
+        name: &str,
+        expected: u64,
+    ) -> ChannelReader {
         ChannelReader {
             rx,
             cur: Bytes::new(),
+            name: name.to_string(),
+            expected,
+            received: 0,
         }
     }
 }
@@ -538,9 +549,21 @@ impl std::io::Read for ChannelReader {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         while self.cur.is_empty() {
             match self.rx.blocking_recv() {
-                Some(Ok(b)) => self.cur = b,
+                Some(Ok(b)) => {
+                    self.received += b.len() as u64;
+                    self.cur = b;
+                }
                 Some(Err(e)) => return Err(e),
-                None => return Ok(0),
+                None if self.received == self.expected => return Ok(0),
+                None => {
+                    return Err(std::io::Error::new(
+                        std::io::ErrorKind::UnexpectedEof,
+                        format!(
+                            "{}: the download stopped at {} of {} bytes",
+                            self.name, self.received, self.expected
+                        ),
+                    ));
+                }
             }
         }
         let n = buf.len().min(self.cur.len());
@@ -652,13 +675,33 @@ async fn produce_rows(
         export_id.clone(),
         &listing.artifacts,
     ));
+    if let Some(a) = listing
+        .artifacts
+        .iter()
+        .find(|a| !a.filename.ends_with(".csv.gz"))
+    {
+        let _ = out_tx
+            .send(Err(download_error(
+                format!(
+                    "{}: rows are read from gzip CSV artifacts; export {export_id} has another \
+                     format: read it with exports.data({export_id:?}) (batches, tables, Parquet)",
+                    a.filename
+                ),
+                None,
+                None,
+            )))
+            .await;
+        return;
+    }
     for a in listing.artifacts {
         let (tx, rx) = tokio::sync::mpsc::channel(16);
-        let name = a.filename.clone();
+        let (name, bytes) = (a.filename.clone(), a.bytes);
         tokio::spawn(feed(client.clone(), urls.clone(), a, tx));
         let out = out_tx.clone();
-        let parsed =
-            tokio::task::spawn_blocking(move || parse(ChannelReader::new(rx), &name, &out)).await;
+        let parsed = tokio::task::spawn_blocking(move || {
+            parse(ChannelReader::new(rx, &name, bytes), &name, &out)
+        })
+        .await;
         if !matches!(parsed, Ok(true)) {
             return;
         }

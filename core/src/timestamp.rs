@@ -177,7 +177,16 @@ pub fn parse_rfc3339_nanos(s: &str) -> Option<i64> {
     if b[13] != b':' || b[16] != b':' || !(1..=12).contains(&mo) || !(1..=31).contains(&d) {
         return None;
     }
-    if h > 23 || mi > 59 || sec > 60 {
+    // February 29 only in leap years, 30-day months, and no leap second (nanoseconds since
+    // the epoch do not count them).
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let month_days = match mo {
+        2 if leap => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    };
+    if h > 23 || mi > 59 || sec > 59 || d > month_days {
         return None;
     }
     let mut i = 19;

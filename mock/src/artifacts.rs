@@ -28,9 +28,10 @@ use crate::serve::ConnKill;
 use crate::state::{App, Artifact, RecordedRequest};
 use crate::timefmt;
 
-/// The gzip header: no name, no time; FCOMMENT (0x10) set when the file carries padding.
+/// The gzip header: no name, no time; FNAME (0x08) set when the file carries padding (a name
+/// of underscores: readers that refuse other header fields, DuckDB's among them, take a name).
 const GZIP_HEADER: [u8; 10] = [0x1f, 0x8b, 0x08, 0, 0, 0, 0, 0, 0, 0xff];
-const FCOMMENT: u8 = 0x10;
+const FNAME: u8 = 0x08;
 const BLOCK: u64 = 65_535;
 const BLOCK_OVERHEAD: u64 = 5;
 const TRAILER: u64 = 8;
@@ -49,10 +50,10 @@ fn mix(mut x: u64) -> u64 {
     x ^ (x >> 33)
 }
 
-/// The size of a raw CSV artifact of `rows` rows and `comment` bytes of padding.
-const fn natural_size(rows: u64, comment: u64) -> u64 {
+/// The size of a raw CSV artifact of `rows` rows and `padding` bytes of padding.
+const fn natural_size(rows: u64, padding: u64) -> u64 {
     let csv = CSV_HEADER.len() as u64 + rows * ROW;
-    10 + comment + csv + BLOCK_OVERHEAD * csv.div_ceil(BLOCK) + TRAILER
+    10 + padding + csv + BLOCK_OVERHEAD * csv.div_ceil(BLOCK) + TRAILER
 }
 
 /// Rows in a full hour, so that a full hour's raw CSV artifact fits `size` bytes (and is
@@ -75,7 +76,7 @@ struct Trade {
 
 /// Where the bytes of one artifact come from: its rows (see [`crate::rows`]) written as a gzip
 /// CSV of stored (uncompressed) deflate blocks, so that any byte can be computed from its
-/// offset; a full-hour artifact is padded to its exact size with a gzip comment.
+/// offset; a full-hour artifact is padded to its exact size with a gzip file name.
 #[derive(Debug, Clone)]
 pub struct Layout {
     pub file_size: u64,
@@ -86,8 +87,8 @@ pub struct Layout {
     csv_len: u64,
     blocks: u64,
     rows: u64,
-    /// Bytes of the gzip comment (padding, NUL included); 0 for none.
-    comment: u64,
+    /// Bytes of the gzip file name (padding, NUL included); 0 for none.
+    padding: u64,
 }
 
 impl Layout {
@@ -100,21 +101,21 @@ impl Layout {
             n += s.count;
         }
         let natural = natural_size(rows, 0);
-        let comment = if set.is_full_hour() && set.full_hour_size > natural {
+        let padding = if set.is_full_hour() && set.full_hour_size > natural {
             set.full_hour_size - natural
         } else {
             0
         };
         let csv_len = CSV_HEADER.len() as u64 + rows * ROW;
         Layout {
-            file_size: natural + comment,
+            file_size: natural + padding,
             segments: set.segments.clone(),
             starts: starts.into(),
             step: step_ns(set.per_hour),
             csv_len,
             blocks: csv_len.div_ceil(BLOCK),
             rows,
-            comment,
+            padding,
         }
     }
 
@@ -218,17 +219,17 @@ impl Layout {
         hasher.finalize()
     }
 
-    /// The gzip header, with the padding comment when there is one.
+    /// The gzip header, with the padding name when there is one.
     fn head_len(&self) -> u64 {
-        10 + self.comment
+        10 + self.padding
     }
 
     fn head_byte(&self, pos: u64) -> u8 {
         match pos {
-            3 if self.comment > 0 => FCOMMENT,
+            3 if self.padding > 0 => FNAME,
             0..10 => GZIP_HEADER[pos as usize],
             p if p + 1 == self.head_len() => 0,
-            _ => b' ',
+            _ => b'_',
         }
     }
 

@@ -50,29 +50,37 @@ def _schema_arg(schema: Any) -> Any:
 class ExportData:
     """The rows of an export (or of artifact files), typed from its schema.
 
-    Every consumer reads a fresh stream: the first one reuses the stream opened when this
-    object was made (so a missing export or a bad schema fails right away); later ones
-    (DuckDB may scan twice) download and decode again.
+    Making it resolves the schema and lists the artifacts (a missing export or an unknown
+    schema fails right away) but reads nothing: each consumer (``to_arrow``, ``iter_batches``,
+    polars, DuckDB, which may scan twice) starts its own read. Asking for the schema or the
+    column names starts one to learn it, which the next consumer then reads; a consumer that
+    reads in its own way (``to_parquet``, ``iter_batches(rows=...)``) stops that one first, so
+    no artifact is downloaded twice at once.
     """
 
     def __init__(self, args: dict[str, Any], client: _native.NativeClient | None) -> None:
-        self._args = args
-        self._client = client
-        self._native = self._reader()
-        self._opened: _native.NativeBatches | None = self._native.open()
-        self._schema_source = self._opened
-
-    def _reader(self, **overrides: Any) -> _native.NativeData:
-        return _native.NativeData(json.dumps({**self._args, **overrides}), self._client)
+        self._prepared = _native.NativeData(json.dumps(args), client).prepare()
+        self._opened: _native.NativeBatches | None = None
+        self._schema_source: _native.NativeBatches | None = None
 
     def _open(self) -> _native.NativeBatches:
         opened, self._opened = self._opened, None
-        return opened if opened is not None else self._native.open()
+        return opened if opened is not None else self._prepared.open()
+
+    def _close_unread(self) -> None:
+        if self._opened is not None:
+            self._opened.close()
+            self._opened = None
+
+    def _schema(self) -> _native.NativeBatches:
+        if self._schema_source is None:
+            self._opened = self._schema_source = self._prepared.open()
+        return self._schema_source
 
     # -- the Arrow PyCapsule interface ---------------------------------------------------------
 
     def __arrow_c_schema__(self) -> Any:
-        return self._schema_source.__arrow_c_schema__()
+        return self._schema().__arrow_c_schema__()
 
     def __arrow_c_stream__(self, requested_schema: Any = None) -> Any:
         return self._open().__arrow_c_stream__(requested_schema)
@@ -130,7 +138,8 @@ class ExportData:
         elif isinstance(rows, bool) or not isinstance(rows, int) or rows <= 0:
             raise ValueError("rows must be a positive integer")
         else:
-            batches = self._reader(batch_rows=rows).open()
+            self._close_unread()
+            batches = self._prepared.open(batch_rows=rows)
         reader = self._consume(batches, pa.RecordBatchReader.from_stream)
         while True:
             try:
@@ -141,13 +150,15 @@ class ExportData:
 
     def to_parquet(self, path: str | os.PathLike[str]) -> int:
         """Writes one Parquet file (zstd) through ``<path>.part``, renamed into place when
-        complete; returns the number of rows. Needs no pyarrow."""
-        rows, _bytes = self._native.to_parquet(os.fspath(path))
+        complete; returns the number of rows. Needs no pyarrow. Interrupted (Ctrl-C), it
+        stops and leaves no file."""
+        self._close_unread()
+        rows, _bytes = self._prepared.to_parquet(os.fspath(path))
         return int(rows)
 
     @property
     def column_names(self) -> list[str]:
-        return list(self._schema_source.column_names())
+        return list(self._schema().column_names())
 
     def __repr__(self) -> str:
         return f"ExportData(columns={self.column_names})"

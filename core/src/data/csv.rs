@@ -1,38 +1,52 @@
-//! One gzip CSV artifact → typed record batches.
+//! One CSV artifact (gzip or plain) → typed record batches, exactly.
 //!
-//! A reader thread inflates (`MultiGzDecoder`: an artifact may hold several gzip members, and
-//! `GzDecoder` would silently stop after the first) and cuts the text into blocks at record
-//! boundaries ([`split`]); worker threads parse blocks with arrow-csv; batches come out in file
-//! order. Quoted fields with commas, doubled quotes and newlines, empty fields and `\N`
-//! (null), and a header-only file are handled; a truncated or corrupt file is an error naming
-//! it, never fewer rows.
+//! A reader thread turns the bytes into text ([`super::gz`]) and cuts it into blocks of whole
+//! records ([`super::scan::Boundaries`]: quote parity carried across the stream, so a huge
+//! quoted record costs one pass); worker threads parse blocks into typed columns
+//! ([`super::scan::walk`], [`super::columns`]); batches come out in file order. The artifact is
+//! complete only when the reader thread says so after a clean end of its text: a worker that
+//! stopped, a reader that died or a truncated file is an error naming the file, never fewer
+//! rows. Errors give the data row counted from the start of the artifact, and the column.
 
 use std::io::Read;
-use std::sync::Arc;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::sync::{Arc, Mutex};
 
-use arrow_array::cast::AsArray;
-use arrow_array::types::{
-    Int64Type, TimestampMicrosecondType, TimestampMillisecondType, TimestampNanosecondType,
-    TimestampSecondType,
-};
-use arrow_array::{ArrayRef, PrimitiveArray, RecordBatch};
-use arrow_csv::reader::Decoder;
-use arrow_schema::TimeUnit;
+use arrow_array::RecordBatch;
 
-use super::schema::{Cell, ReadSchema, UTC};
-use super::split::{Block, Splitter};
+use super::columns::{Column, Kind};
+use super::gz::Text;
+use super::scan::{self, Boundaries, Malformed, QUOTE, Visit};
+use super::schema::ReadSchema;
 use super::{DataError, SchemaChoice};
-
-/// Bytes read while looking for the header.
-const HEAD_READ: usize = 64 << 10;
 
 /// Whether the bytes are gzip (else plain CSV), from the file name.
 pub(crate) fn is_gzip(name: &str) -> bool {
     name.ends_with(".gz")
 }
 
-type Parsed = Result<Vec<RecordBatch>, DataError>;
+/// How the text is cut and parsed (tests use small blocks to cut records everywhere).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Tuning {
+    /// Text per block, at least (a block ends at the first record boundary past it).
+    pub block: usize,
+    /// Threads parsing blocks.
+    pub workers: usize,
+}
+
+impl Default for Tuning {
+    fn default() -> Self {
+        Tuning {
+            block: 4 << 20,
+            workers: std::thread::available_parallelism()
+                .map_or(2, |n| n.get())
+                .clamp(1, 8),
+        }
+    }
+}
+
+/// Text read at a time.
+const READ: usize = 1 << 20;
 
 /// Decodes one CSV artifact, sending its schema first (through `on_schema`) and then its
 /// batches to `out`. Returns when done, on the first error (sent to `out`), or when `out` is
@@ -45,9 +59,51 @@ pub(crate) fn decode(
     on_schema: &mut dyn FnMut(&ReadSchema) -> Result<(), DataError>,
     out: &super::Out,
 ) {
-    if let Err(e) = decode_inner(name, raw, choice, batch_size, on_schema, out) {
+    decode_with(
+        name,
+        raw,
+        choice,
+        batch_size,
+        Tuning::default(),
+        on_schema,
+        out,
+    );
+}
+
+pub(crate) fn decode_with(
+    name: &str,
+    raw: Box<dyn Read + Send>,
+    choice: &SchemaChoice,
+    batch_size: usize,
+    tuning: Tuning,
+    on_schema: &mut dyn FnMut(&ReadSchema) -> Result<(), DataError>,
+    out: &super::Out,
+) {
+    if let Err(e) = decode_inner(name, raw, choice, batch_size, tuning, on_schema, out) {
         let _ = out.blocking_send(Err(e));
     }
+}
+
+/// What the reader thread hands the consumer, in file order.
+enum Piece {
+    Block(Result<Parsed, BlockError>),
+    /// The text could not be read (a truncated or corrupt file).
+    Unreadable(std::io::Error),
+    /// The text ended cleanly: the artifact is complete.
+    End,
+}
+
+struct Parsed {
+    batches: Vec<RecordBatch>,
+    rows: usize,
+}
+
+/// A block that is not CSV of the schema: its row (from the block's start), its column.
+#[derive(Debug)]
+struct BlockError {
+    row: usize,
+    column: Option<usize>,
+    message: String,
 }
 
 fn decode_inner(
@@ -55,393 +111,353 @@ fn decode_inner(
     raw: Box<dyn Read + Send>,
     choice: &SchemaChoice,
     batch_size: usize,
+    tuning: Tuning,
     on_schema: &mut dyn FnMut(&ReadSchema) -> Result<(), DataError>,
     out: &super::Out,
 ) -> Result<(), DataError> {
-    let mut src: Box<dyn Read + Send> = if is_gzip(name) {
-        Box::new(flate2::bufread::MultiGzDecoder::new(
-            std::io::BufReader::with_capacity(1 << 20, raw),
-        ))
-    } else {
-        raw
-    };
-    // The header: bytes up to the end of the first record.
-    let mut head: Vec<u8> = Vec::new();
-    let mut eof = false;
-    let (header, header_len) = loop {
-        if let Some(h) = read_header(&head, eof).map_err(|m| DataError::csv(name, &m))? {
-            break h;
+    let mut text = Text::new(raw, is_gzip(name));
+    let mut buf = Vec::new();
+    // The header: the first record.
+    let header_end = loop {
+        let more = text
+            .fill(&mut buf, READ)
+            .map_err(|e| DataError::corrupt(name, &e))?;
+        if let Some(end) = scan::first_record_end(&buf) {
+            break end;
         }
-        if eof {
-            return Err(DataError::csv(name, "the file is empty: no CSV header"));
+        if !more {
+            break buf.len();
         }
-        let len = head.len();
-        head.resize(len + HEAD_READ, 0);
-        let n = read_some(&mut *src, &mut head[len..]).map_err(|e| DataError::corrupt(name, &e))?;
-        head.truncate(len + n);
-        eof = n == 0;
     };
+    let header = read_header(&buf[..header_end]).map_err(|m| DataError::csv(name, &m))?;
     let schema = choice.pick(name, &header)?;
     on_schema(&schema)?;
-    let splitter = Splitter::new(BLOCK, &head[header_len..]);
-    drop(head);
-    let pool = Pool::new(name, &schema, batch_size);
-    // Results in file order; a few blocks in flight at most.
-    let (tx, results) = sync_channel::<Receiver<Parsed>>(pool.workers);
-    let (reader_name, reader_schema) = (name.to_string(), schema.clone());
+    buf.drain(..header_end);
+    let bounds = Boundaries::default();
+
+    let pool = Pool::new(&schema, batch_size, tuning.workers);
+    let (tx, pieces) = sync_channel::<Receiver<Piece>>(tuning.workers + 1);
     std::thread::Builder::new()
         .name("ticksupply-inflate".into())
-        .spawn(move || {
-            cut_blocks(
-                &reader_name,
-                &reader_schema,
-                batch_size,
-                src,
-                splitter,
-                &pool,
-                &tx,
-            )
-        })
+        .spawn(move || cut_blocks(text, buf, bounds, tuning.block, &pool, &tx))
         .expect("spawn the inflating thread");
-    for rx in results {
-        let batches = rx
-            .recv()
-            .map_err(|_| DataError::internal("a CSV worker stopped"))??;
-        for b in batches {
-            if out.blocking_send(Ok(b)).is_err() {
-                return Ok(());
+
+    let mut rows_before = 0usize;
+    for piece in pieces {
+        match piece.recv() {
+            Ok(Piece::Block(Ok(p))) => {
+                rows_before += p.rows;
+                for b in p.batches {
+                    if out.blocking_send(Ok(b)).is_err() {
+                        return Ok(()); // nobody reads any more
+                    }
+                }
+            }
+            Ok(Piece::Block(Err(e))) => {
+                let column = e
+                    .column
+                    .and_then(|c| {
+                        schema
+                            .column_names()
+                            .get(c)
+                            .map(|n| format!(", column {n:?}"))
+                    })
+                    .unwrap_or_default();
+                return Err(DataError::csv(
+                    name,
+                    &format!(
+                        "data row {}{column}: {}",
+                        rows_before + e.row + 1,
+                        e.message
+                    ),
+                ));
+            }
+            Ok(Piece::Unreadable(e)) => return Err(DataError::corrupt(name, &e)),
+            Ok(Piece::End) => return Ok(()),
+            Err(_) => {
+                return Err(DataError::corrupt_msg(
+                    name,
+                    "parsing stopped unexpectedly (a bug: please report it)",
+                ));
             }
         }
     }
-    Ok(())
+    Err(DataError::corrupt_msg(
+        name,
+        "reading stopped before the end of the file (a bug: please report it)",
+    ))
 }
 
-fn read_some(src: &mut dyn Read, buf: &mut [u8]) -> std::io::Result<usize> {
-    loop {
-        match src.read(buf) {
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            other => return other,
-        }
-    }
-}
-
-/// The reader thread: inflates, cuts blocks and hands them to the pool, sending each block's
-/// result slot to `results` in order. After a quote out of place it parses the rest itself,
-/// in order, from the last boundary.
+/// The reader thread: text in, blocks of whole records out to the pool, each block's result
+/// slot sent to `pieces` in order, then `End` after a clean end.
 fn cut_blocks(
-    name: &str,
-    schema: &ReadSchema,
-    batch_size: usize,
-    mut src: Box<dyn Read + Send>,
-    mut splitter: Splitter,
+    mut text: Text,
+    mut buf: Vec<u8>,
+    mut bounds: Boundaries,
+    target: usize,
     pool: &Pool,
-    results: &SyncSender<Receiver<Parsed>>,
+    pieces: &SyncSender<Receiver<Piece>>,
 ) {
-    let ready = |r: Parsed| {
+    let ready = |p: Piece| {
         let (tx, rx) = sync_channel(1);
-        let _ = tx.send(r);
+        let _ = tx.send(p);
         rx
     };
     loop {
-        while let Ok(bytes) = pool.spare.try_recv() {
-            splitter.recycle(bytes);
-        }
-        match splitter.fill(&mut *src) {
+        let more = match text.fill(&mut buf, READ) {
+            Ok(m) => m,
             Err(e) => {
-                let _ = results.send(ready(Err(DataError::corrupt(name, &e))));
-                return;
-            }
-            Ok(None) => {
-                // The last block holds what is left; its last record may lack a newline.
-                let _ = results.send(pool.parse(splitter.rest(), true));
-                return;
-            }
-            Ok(Some(Some(block))) => {
-                if results.send(pool.parse(block, false)).is_err() {
-                    return; // nobody reads any more
-                }
-            }
-            Ok(Some(None)) if splitter.irregular() => break,
-            Ok(Some(None)) => {}
-        }
-    }
-    // One decoder reads everything left, in order, a read at a time.
-    let mut decoder = new_decoder(schema, batch_size, true);
-    let mut records = Records {
-        name,
-        schema,
-        decoder: &mut decoder,
-        rows: 0,
-        kept: Vec::new(),
-    };
-    let mut buf = splitter.rest().records().to_vec();
-    let mut chunk = vec![0u8; 1 << 20];
-    loop {
-        let step = records.push(&buf).and_then(|_| {
-            let n = read_some(&mut *src, &mut chunk).map_err(|e| DataError::corrupt(name, &e))?;
-            if n == 0 {
-                records.push_end()?;
-            }
-            Ok(n)
-        });
-        let n = match step {
-            Ok(n) => n,
-            Err(e) => {
-                let _ = results.send(ready(Err(e)));
+                let _ = pieces.send(ready(Piece::Unreadable(e)));
                 return;
             }
         };
-        if results
-            .send(ready(Ok(std::mem::take(&mut records.kept))))
-            .is_err()
-            || n == 0
-        {
+        bounds.scan(&buf, !more);
+        while buf.len() >= target && bounds.last(&buf) > 0 {
+            let cut = bounds.last(&buf);
+            let mut next = pool.spare_buffer(target + READ);
+            next.extend_from_slice(&buf[cut..]);
+            buf.truncate(cut);
+            let block = std::mem::replace(&mut buf, next);
+            bounds.consume(cut);
+            if pieces.send(pool.parse(block, false)).is_err() {
+                return; // nobody reads any more
+            }
+        }
+        if !more {
+            let _ = pieces.send(pool.parse(buf, true));
+            let _ = pieces.send(ready(Piece::End));
             return;
         }
-        buf.clear();
-        buf.extend_from_slice(&chunk[..n]);
     }
 }
 
-/// Inflated bytes per block parsed on its own.
-const BLOCK: usize = 2 << 20;
+type Job = (Vec<u8>, bool, SyncSender<Piece>);
 
-/// Threads that parse blocks of one artifact; each block's buffer comes back on `spare`.
+/// Threads that parse blocks; each block's buffer comes back for reuse.
 struct Pool {
-    work: std::sync::mpsc::Sender<(Block, bool, SyncSender<Parsed>)>,
+    work: std::sync::mpsc::Sender<Job>,
     spare: Receiver<Vec<u8>>,
-    workers: usize,
 }
 
 impl Pool {
-    fn new(name: &str, schema: &ReadSchema, batch_size: usize) -> Pool {
-        let workers = std::thread::available_parallelism()
-            .map_or(2, |n| n.get())
-            .clamp(1, 8);
-        let (tx, rx) = std::sync::mpsc::channel::<(Block, bool, SyncSender<Parsed>)>();
+    fn new(schema: &ReadSchema, batch_size: usize, workers: usize) -> Pool {
+        let (tx, rx) = std::sync::mpsc::channel::<Job>();
         let (spare_tx, spare) = std::sync::mpsc::channel();
-        let rx = Arc::new(std::sync::Mutex::new(rx));
-        for _ in 0..workers {
+        let rx = Arc::new(Mutex::new(rx));
+        let kinds: Arc<[Kind]> = schema
+            .arrow()
+            .fields()
+            .iter()
+            .zip(&schema.cells)
+            .map(|(f, c)| Kind::of(f.data_type(), *c))
+            .collect();
+        for _ in 0..workers.max(1) {
             let (rx, spare_tx) = (rx.clone(), spare_tx.clone());
-            let mut parser = BlockParser::new(name, schema, batch_size);
+            let (schema, kinds) = (schema.clone(), kinds.clone());
             std::thread::Builder::new()
                 .name("ticksupply-csv".into())
                 .spawn(move || {
                     loop {
                         let next = rx.lock().unwrap_or_else(|p| p.into_inner()).recv();
-                        let Ok((block, last, reply)) = next else {
+                        let Ok((block, end, reply)) = next else {
                             return;
                         };
-                        let parsed = parser.parse(block.records(), last);
-                        let _ = spare_tx.send(block.bytes);
-                        let _ = reply.send(parsed);
+                        // A panic must not look like the end of the file: it becomes this
+                        // block's error.
+                        let run = std::panic::AssertUnwindSafe(|| {
+                            parse_block(&block, end, &schema, &kinds, batch_size)
+                        });
+                        let parsed = std::panic::catch_unwind(run).unwrap_or_else(|_| {
+                            Err(BlockError {
+                                row: 0,
+                                column: None,
+                                message: "parsing failed (a bug: please report it)".into(),
+                            })
+                        });
+                        let _ = spare_tx.send(block);
+                        let _ = reply.send(Piece::Block(parsed));
                     }
                 })
                 .expect("spawn a CSV worker");
         }
-        Pool {
-            work: tx,
-            spare,
-            workers,
-        }
+        Pool { work: tx, spare }
     }
 
-    fn parse(&self, block: Block, last: bool) -> Receiver<Parsed> {
+    fn parse(&self, block: Vec<u8>, end: bool) -> Receiver<Piece> {
         let (tx, rx) = sync_channel(1);
-        let _ = self.work.send((block, last, tx));
+        let _ = self.work.send((block, end, tx));
         rx
+    }
+
+    /// An empty buffer: a recycled one when there is (a fresh allocation per block costs page
+    /// faults next to the parse itself).
+    fn spare_buffer(&self, capacity: usize) -> Vec<u8> {
+        match self.spare.try_recv() {
+            Ok(mut b) => {
+                b.clear();
+                b
+            }
+            Err(_) => Vec::with_capacity(capacity),
+        }
     }
 }
 
-/// Whether a block holds a `\N` field (then the slower null pattern is needed).
-fn has_backslash_n_field(block: &[u8]) -> bool {
-    memchr::memmem::find_iter(block, b"\\N").any(|p| {
-        let before = if p == 0 { b'\n' } else { block[p - 1] };
-        let after = block.get(p + 2).copied().unwrap_or(b'\n');
-        matches!(before, b',' | b'\n') && matches!(after, b',' | b'\n' | b'\r')
+/// Parses one block into batches of at most `batch_size` rows.
+fn parse_block(
+    block: &[u8],
+    end: bool,
+    schema: &ReadSchema,
+    kinds: &[Kind],
+    batch_size: usize,
+) -> Result<Parsed, BlockError> {
+    // A guess of the rows a batch of this block holds, to size the buffers once.
+    let guess = (block.len() / 64).clamp(1, batch_size);
+    let mut v = Rows {
+        columns: kinds
+            .iter()
+            .map(|k| Column::new(*k, guess, block.len()))
+            .collect(),
+        col: 0,
+        row: 0,
+        batch_start: 0,
+        batch_size,
+        batches: Vec::new(),
+        schema,
+    };
+    scan::walk(block, end, &mut v)?;
+    if v.row > v.batch_start {
+        v.flush()?;
+    }
+    Ok(Parsed {
+        batches: v.batches,
+        rows: v.row,
     })
 }
 
-/// Parses blocks of whole records for one worker, reusing its decoders: a fresh decoder per
-/// block would allocate (and fault in) its record buffers every time.
-struct BlockParser {
-    name: String,
-    schema: ReadSchema,
+/// Collects a block's cells into columns, batch by batch.
+struct Rows<'a> {
+    columns: Vec<Column>,
+    /// The next field's column.
+    col: usize,
+    /// Rows of the block so far.
+    row: usize,
+    batch_start: usize,
     batch_size: usize,
-    /// Without and with the `\N` null pattern.
-    decoders: [Option<Decoder>; 2],
-}
-
-impl BlockParser {
-    fn new(name: &str, schema: &ReadSchema, batch_size: usize) -> BlockParser {
-        BlockParser {
-            name: name.to_string(),
-            schema: schema.clone(),
-            batch_size,
-            decoders: [None, None],
-        }
-    }
-
-    /// Batches of one block; `last`: the block ends the file (its last record may lack a
-    /// newline, and the decoder is finished).
-    fn parse(&mut self, block: &[u8], last: bool) -> Parsed {
-        let slot = usize::from(has_backslash_n_field(block));
-        let (schema, batch_size) = (&self.schema, self.batch_size);
-        let decoder =
-            self.decoders[slot].get_or_insert_with(|| new_decoder(schema, batch_size, slot == 1));
-        let mut reader = Records {
-            name: &self.name,
-            schema,
-            decoder,
-            rows: 0,
-            kept: Vec::new(),
-        };
-        reader.push(block)?;
-        if last {
-            reader.push_end()?;
-        } else {
-            reader.flush()?;
-        }
-        Ok(reader.kept)
-    }
-}
-
-fn new_decoder(schema: &ReadSchema, batch_size: usize, backslash_n_nulls: bool) -> Decoder {
-    let mut builder = arrow_csv::ReaderBuilder::new(schema.csv_decode_schema())
-        .with_header(false)
-        .with_batch_size(batch_size);
-    if backslash_n_nulls {
-        builder = builder.with_null_regex(null_regex());
-    }
-    builder.build_decoder()
-}
-
-/// Feeds a decoder and keeps the typed batches it yields.
-struct Records<'a> {
-    name: &'a str,
+    batches: Vec<RecordBatch>,
     schema: &'a ReadSchema,
-    decoder: &'a mut Decoder,
-    /// Data rows decoded so far, for messages.
-    rows: usize,
-    kept: Vec<RecordBatch>,
 }
 
-impl Records<'_> {
-    /// Decodes `buf`, keeping every full batch.
-    fn push(&mut self, buf: &[u8]) -> Result<(), DataError> {
-        let mut off = 0;
-        while off < buf.len() {
-            off += self
-                .decoder
-                .decode(&buf[off..])
-                .map_err(|e| self.error(&e))?;
-            if self.decoder.capacity() == 0 {
-                self.flush()?;
+impl Rows<'_> {
+    fn error(&self, column: Option<usize>, message: impl Into<String>) -> BlockError {
+        BlockError {
+            row: self.row,
+            column,
+            message: message.into(),
+        }
+    }
+
+    fn flush(&mut self) -> Result<(), BlockError> {
+        let rows = self.row - self.batch_start;
+        let mut arrays = Vec::with_capacity(self.columns.len());
+        for (i, c) in self.columns.iter_mut().enumerate() {
+            arrays.push(c.finish(self.batch_size).map_err(|(r, m)| BlockError {
+                row: self.batch_start + r,
+                column: Some(i),
+                message: m,
+            })?);
+        }
+        let batch = RecordBatch::try_new(self.schema.arrow().clone(), arrays)
+            .map_err(|e| self.error(None, e.to_string()))?;
+        debug_assert_eq!(batch.num_rows(), rows);
+        self.batches.push(batch);
+        self.batch_start = self.row;
+        Ok(())
+    }
+}
+
+impl Visit for Rows<'_> {
+    type Error = BlockError;
+
+    #[inline]
+    fn field(
+        &mut self,
+        text: &[u8],
+        start: usize,
+        end: usize,
+        quotes: u32,
+    ) -> Result<(), BlockError> {
+        let n = self.columns.len();
+        if self.col >= n {
+            return Err(self.error(None, format!("it has more than the header's {n} fields")));
+        }
+        let col = self.col;
+        self.columns[col]
+            .push(&text[start..end], quotes)
+            .map_err(|m| self.error(Some(col), m))?;
+        self.col += 1;
+        Ok(())
+    }
+
+    #[inline]
+    fn record(&mut self) -> Result<(), BlockError> {
+        let n = self.columns.len();
+        if self.col != n {
+            return Err(self.error(
+                None,
+                format!("it has {} field(s); the header has {n}", self.col),
+            ));
+        }
+        self.col = 0;
+        self.row += 1;
+        if self.row - self.batch_start == self.batch_size {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    fn malformed(&mut self, why: Malformed, _at: usize) -> BlockError {
+        self.error(None, why.message())
+    }
+}
+
+/// The header's fields (unescaped).
+fn read_header(record: &[u8]) -> Result<Vec<String>, String> {
+    struct Header {
+        names: Vec<String>,
+        done: bool,
+    }
+    impl Visit for Header {
+        type Error = String;
+        fn field(&mut self, text: &[u8], start: usize, end: usize, q: u32) -> Result<(), String> {
+            let f = &text[start..end];
+            let mut name = Vec::new();
+            if f.first() == Some(&QUOTE) {
+                scan::unquote_into(f, q, &mut name).map_err(|m| m.message())?;
+            } else {
+                scan::check_unquoted(q).map_err(|m| m.message())?;
+                name.extend_from_slice(f);
             }
+            self.names
+                .push(String::from_utf8(name).map_err(|_| "it is not UTF-8")?);
+            Ok(())
         }
-        Ok(())
-    }
-
-    /// The end of the input: a last record without a newline is completed, then kept.
-    fn push_end(&mut self) -> Result<(), DataError> {
-        self.decoder.decode(&[]).map_err(|e| self.error(&e))?;
-        self.flush()
-    }
-
-    fn flush(&mut self) -> Result<(), DataError> {
-        if let Some(batch) = self.decoder.flush().map_err(|e| self.error(&e))? {
-            self.rows += batch.num_rows();
-            self.kept.push(finish(self.schema, batch)?);
+        fn record(&mut self) -> Result<(), String> {
+            self.done = true;
+            Ok(())
         }
-        Ok(())
-    }
-
-    fn error(&self, e: &arrow_schema::ArrowError) -> DataError {
-        DataError::csv(
-            self.name,
-            &format!("bad CSV data near data row {}: {e}", self.rows),
-        )
-    }
-}
-
-/// `\N` (as databases write NULL) and empty fields are null. Without `\N` in a block, the
-/// decoder's own test (empty is null) is used: a regex per cell costs a fifth of the parse.
-fn null_regex() -> regex::Regex {
-    regex::Regex::new(r"^(?:\\N)?$").expect("a valid regex")
-}
-
-/// The header's fields and the byte length of the header record, once `buf` holds it all.
-fn read_header(buf: &[u8], eof: bool) -> Result<Option<(Vec<String>, usize)>, String> {
-    let Some(nl) = memchr_newline(buf) else {
-        if !eof || buf.is_empty() {
-            return Ok(None);
+        fn malformed(&mut self, why: Malformed, _: usize) -> String {
+            why.message().into()
         }
-        return parse_header(buf).map(|h| Some((h, buf.len())));
+    }
+    let mut h = Header {
+        names: Vec::new(),
+        done: false,
     };
-    parse_header(&buf[..=nl]).map(|h| Some((h, nl + 1)))
-}
-
-fn memchr_newline(buf: &[u8]) -> Option<usize> {
-    buf.iter().position(|&b| b == b'\n')
-}
-
-fn parse_header(line: &[u8]) -> Result<Vec<String>, String> {
-    let mut r = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .from_reader(line);
-    let mut rec = csv::StringRecord::new();
-    match r.read_record(&mut rec) {
-        Ok(true) => Ok(rec.iter().map(str::to_string).collect()),
-        Ok(false) => Err("the file is empty: no CSV header".into()),
-        Err(e) => Err(format!("cannot read the CSV header: {e}")),
+    scan::walk(record, true, &mut h).map_err(|m| format!("cannot read the CSV header: {m}"))?;
+    if !h.done || h.names.is_empty() {
+        return Err("the file is empty: no CSV header".into());
     }
-}
-
-/// Turns a decoded batch into the schema's final types (timestamps are relabelled, not
-/// copied).
-fn finish(schema: &ReadSchema, batch: RecordBatch) -> Result<RecordBatch, DataError> {
-    if schema.cells.iter().all(|c| *c == Cell::AsIs) {
-        return RecordBatch::try_new(schema.arrow.clone(), batch.columns().to_vec())
-            .map_err(|e| DataError::internal(&e.to_string()));
-    }
-    let columns: Vec<ArrayRef> = batch
-        .columns()
-        .iter()
-        .zip(&schema.cells)
-        .map(|(a, cell)| match cell {
-            Cell::AsIs => a.clone(),
-            Cell::EpochInt(unit) => {
-                let ints = a.as_primitive::<Int64Type>();
-                let (values, nulls) = (
-                    ints.values().clone(),
-                    arrow_array::Array::nulls(ints).cloned(),
-                );
-                match unit {
-                    TimeUnit::Nanosecond => relabel::<TimestampNanosecondType>(values, nulls),
-                    TimeUnit::Microsecond => relabel::<TimestampMicrosecondType>(values, nulls),
-                    TimeUnit::Millisecond => relabel::<TimestampMillisecondType>(values, nulls),
-                    TimeUnit::Second => relabel::<TimestampSecondType>(values, nulls),
-                }
-            }
-            Cell::Rfc3339 => Arc::new(
-                a.as_primitive::<TimestampNanosecondType>()
-                    .clone()
-                    .with_timezone(UTC),
-            ),
-        })
-        .collect();
-    RecordBatch::try_new(schema.arrow.clone(), columns)
-        .map_err(|e| DataError::internal(&e.to_string()))
-}
-
-fn relabel<T>(
-    values: arrow_buffer::ScalarBuffer<i64>,
-    nulls: Option<arrow_buffer::NullBuffer>,
-) -> ArrayRef
-where
-    T: arrow_array::types::ArrowTimestampType,
-{
-    Arc::new(PrimitiveArray::<T>::new(values, nulls).with_timezone(UTC))
+    Ok(h.names)
 }
 
 #[cfg(test)]
@@ -449,15 +465,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn header_needs_a_whole_line_unless_the_file_ended() {
-        assert_eq!(read_header(b"a,b", false), Ok(None));
-        assert_eq!(
-            read_header(b"a,b", true),
-            Ok(Some((vec!["a".into(), "b".into()], 3)))
-        );
-        assert_eq!(
-            read_header(b"\"x,y\",b\n1,2\n", false),
-            Ok(Some((vec!["x,y".into(), "b".into()], 8)))
-        );
+    fn the_header_is_the_first_record() {
+        assert_eq!(read_header(b"a,b\n").unwrap(), ["a", "b"]);
+        assert_eq!(read_header(b"\"x,y\",b\r").unwrap(), ["x,y", "b"]);
+        assert_eq!(read_header(b"a,b").unwrap(), ["a", "b"]);
+        assert!(read_header(b"").unwrap_err().contains("empty"));
+        assert!(read_header(b"\n\n").unwrap_err().contains("empty"));
     }
 }

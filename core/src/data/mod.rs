@@ -16,11 +16,16 @@
 //! its own threads (inflate, parse) into a short queue, a few artifacts ahead at most, and
 //! batches come out in artifact order.
 
+mod cells;
+mod columns;
 mod csv;
+mod gz;
 mod parquet;
+#[cfg(test)]
+mod props;
+mod scan;
 pub mod schema;
 mod shape;
-mod split;
 
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
@@ -81,6 +86,9 @@ impl Error {
     }
     pub(crate) fn internal(msg: &str) -> Error {
         Error::data(format!("export data: {msg}"), None)
+    }
+    fn canceled() -> Error {
+        Error::data("export data: canceled before it was complete".into(), None)
     }
 }
 
@@ -287,15 +295,25 @@ impl ExportData {
     /// Lists the artifacts, resolves the schema and starts decoding; the stream knows its
     /// schema before the first batch.
     pub async fn open(self) -> Result<DataStream> {
+        self.prepare().await?.open().await
+    }
+
+    /// Resolves the schema and lists the artifacts (the API calls: a missing export or an
+    /// unknown schema fails here) without reading any; [`Prepared::open`] starts a read, as
+    /// many times as needed.
+    pub async fn prepare(self) -> Result<Prepared> {
         let choice = resolve_schema(self.client.as_ref(), &self.schema).await?;
         let artifacts = match &self.source {
             Source::Files(paths) => paths
                 .iter()
-                .map(|p| Artifact {
-                    name: p.display().to_string(),
-                    input: Input::Path(p.clone()),
+                .map(|p| {
+                    std::fs::metadata(p).map_err(|e| Error::io(p, "cannot open", &e))?;
+                    Ok(Artifact {
+                        name: p.display().to_string(),
+                        input: Input::Path(p.clone()),
+                    })
                 })
-                .collect(),
+                .collect::<Result<Vec<_>>>()?,
             Source::Export { client, id } => {
                 let listing = client.exports().get_download(id).await?;
                 let urls = Arc::new(Urls::new(client.clone(), id.clone(), &listing.artifacts));
@@ -313,13 +331,96 @@ impl ExportData {
                     .collect::<Vec<_>>()
             }
         };
-        let ctx = Arc::new(Ctx {
+        Ok(Prepared {
             choice,
+            artifacts,
+            batch_rows: self.batch_rows,
+            concurrency: self.concurrency,
+            shape: self.shape,
+        })
+    }
+
+    /// The batches, opened on first poll.
+    pub fn batches(self) -> impl Stream<Item = Result<RecordBatch>> + Send + 'static {
+        futures_util::stream::once(self.open()).flat_map(|opened| match opened {
+            Ok(stream) => stream.left_stream(),
+            Err(e) => futures_util::stream::iter([Err(e)]).right_stream(),
+        })
+    }
+
+    /// Every batch, in memory, with the schema.
+    pub async fn collect(self) -> Result<(SchemaRef, Vec<RecordBatch>)> {
+        let stream = self.open().await?;
+        let schema = stream.schema();
+        let batches = stream
+            .collect::<Vec<_>>()
+            .await
+            .into_iter()
+            .collect::<Result<Vec<_>>>()?;
+        Ok((schema, batches))
+    }
+
+    /// Writes the data to one Parquet file (zstd), through `<path>.part` renamed into place
+    /// when complete; see [`Prepared::to_parquet`].
+    pub async fn to_parquet(self, path: impl AsRef<Path>) -> Result<ParquetWritten> {
+        self.prepare().await?.to_parquet(path).await
+    }
+}
+
+/// The caller of a blocking job is gone.
+#[derive(Default)]
+struct Cancel {
+    gone: Mutex<bool>,
+    notify: tokio::sync::Notify,
+}
+
+/// Tells the job its caller is gone when dropped (the future was dropped, or completed).
+struct CancelOnDrop(Arc<Cancel>);
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        *self.0.gone.lock().unwrap_or_else(|p| p.into_inner()) = true;
+        self.0.notify.notify_one();
+    }
+}
+
+impl std::future::IntoFuture for ExportData {
+    type Output = Result<DataStream>;
+    type IntoFuture = Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.open())
+    }
+}
+
+/// An export's data ready to read: its schema resolved and its artifacts listed.
+#[derive(Clone)]
+pub struct Prepared {
+    choice: SchemaChoice,
+    artifacts: Vec<Artifact>,
+    batch_rows: usize,
+    concurrency: usize,
+    shape: Shape,
+}
+
+impl Prepared {
+    /// The same data, read in batches of `n` rows.
+    pub fn with_batch_rows(&self, n: usize) -> Prepared {
+        Prepared {
+            batch_rows: n.max(1),
+            ..self.clone()
+        }
+    }
+
+    /// Starts decoding (the first artifacts download); the stream knows its schema before the
+    /// first batch.
+    pub async fn open(&self) -> Result<DataStream> {
+        let ctx = Arc::new(Ctx {
+            choice: self.choice.clone(),
             batch_rows: self.batch_rows,
             handle: tokio::runtime::Handle::current(),
             first: Mutex::new(None),
         });
-        let mut rest = artifacts.into_iter();
+        let mut rest = self.artifacts.clone().into_iter();
         let mut queue = VecDeque::new();
         let mut first_schema = None;
         for (i, a) in rest.by_ref().take(self.concurrency).enumerate() {
@@ -345,52 +446,47 @@ impl ExportData {
         Ok(DataStream::shaped(schema, Box::pin(batches), self.shape))
     }
 
-    /// The batches, opened on first poll.
-    pub fn batches(self) -> impl Stream<Item = Result<RecordBatch>> + Send + 'static {
-        futures_util::stream::once(self.open()).flat_map(|opened| match opened {
-            Ok(stream) => stream.left_stream(),
-            Err(e) => futures_util::stream::iter([Err(e)]).right_stream(),
-        })
-    }
-
-    /// Every batch, in memory, with the schema.
-    pub async fn collect(self) -> Result<(SchemaRef, Vec<RecordBatch>)> {
-        let stream = self.open().await?;
-        let schema = stream.schema();
-        let batches = stream
-            .collect::<Vec<_>>()
-            .await
-            .into_iter()
-            .collect::<Result<Vec<_>>>()?;
-        Ok((schema, batches))
-    }
-
     /// Writes the data to one Parquet file (zstd), through `<path>.part` renamed into place
-    /// when complete.
-    pub async fn to_parquet(self, path: impl AsRef<Path>) -> Result<ParquetWritten> {
+    /// when complete. Dropping the future (an abort, an interrupt) stops the work and leaves no
+    /// file: the rename happens only if the write completed before the drop.
+    pub async fn to_parquet(&self, path: impl AsRef<Path>) -> Result<ParquetWritten> {
         let path = path.as_ref().to_path_buf();
         let mut stream = self.open().await?;
+        let cancel = Arc::new(Cancel::default());
+        let _guard = CancelOnDrop(cancel.clone());
         tokio::task::spawn_blocking(move || {
             let mut file = parquet::ParquetFile::create(&path, stream.schema())?;
             let mut rows = 0u64;
-            while let Some(batch) = futures_executor::block_on(stream.next()) {
-                let batch = batch?;
-                rows += batch.num_rows() as u64;
-                file.write(&batch)?;
+            loop {
+                let next = futures_executor::block_on(async {
+                    let gone = std::pin::pin!(cancel.notify.notified());
+                    match futures_util::future::select(stream.next(), gone).await {
+                        futures_util::future::Either::Left((next, _)) => Some(next),
+                        futures_util::future::Either::Right(_) => None,
+                    }
+                });
+                match next {
+                    Some(Some(batch)) => {
+                        let batch = batch?;
+                        rows += batch.num_rows() as u64;
+                        file.write(&batch)?;
+                    }
+                    Some(None) => break,
+                    None => return Err(Error::canceled()),
+                }
+            }
+            // Renamed into place only if the caller has not gone: a drop either came first
+            // (nothing is renamed) or waits for this to finish.
+            let gone = cancel.gone.lock().unwrap_or_else(|p| p.into_inner());
+            if *gone {
+                return Err(Error::canceled());
             }
             let bytes = file.finish()?;
+            drop(gone);
             Ok(ParquetWritten { path, rows, bytes })
         })
         .await
         .map_err(|e| Error::internal(&format!("the Parquet writer stopped: {e}")))?
-    }
-}
-
-impl std::future::IntoFuture for ExportData {
-    type Output = Result<DataStream>;
-    type IntoFuture = Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.open())
     }
 }
 
@@ -498,6 +594,7 @@ async fn resolve_schema(client: Option<&Client>, spec: &SchemaSpec) -> Result<Sc
     }
 }
 
+#[derive(Clone)]
 enum Input {
     Path(PathBuf),
     Url {
@@ -507,6 +604,7 @@ enum Input {
     },
 }
 
+#[derive(Clone)]
 struct Artifact {
     name: String,
     input: Input,
@@ -522,6 +620,42 @@ struct Ctx {
 }
 
 impl Ctx {
+    /// A Parquet artifact carries its own types: with a schema chosen, they must be its.
+    fn check_parquet(&self, name: &str, found: &ReadSchema) -> Result<()> {
+        let SchemaChoice::OneOf(list) = &self.choice else {
+            return Ok(());
+        };
+        let same = |s: &ReadSchema| {
+            let (a, b) = (s.arrow().fields(), found.arrow().fields());
+            a.len() == b.len()
+                && a.iter()
+                    .zip(b.iter())
+                    .all(|(x, y)| x.name() == y.name() && x.data_type() == y.data_type())
+        };
+        if list.iter().any(same) {
+            return Ok(());
+        }
+        let describe = |s: &ReadSchema| {
+            s.arrow()
+                .fields()
+                .iter()
+                .map(|f| format!("{} {}", f.name(), f.data_type()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        Err(Error::csv(
+            name,
+            &format!(
+                "its columns ({}) are not those of the schema: {}",
+                describe(found),
+                list.iter()
+                    .map(|s| format!("{} ({})", s.label, describe(s)))
+                    .collect::<Vec<_>>()
+                    .join(" or ")
+            ),
+        ))
+    }
+
     fn agree(&self, name: &str, schema: &ReadSchema) -> Result<()> {
         let mut first = self.first.lock().unwrap_or_else(|p| p.into_inner());
         match &*first {
@@ -579,7 +713,11 @@ fn decode_artifact(
     tx: &Out,
 ) {
     let mut schema_tx = Some(schema_tx);
+    let parquet = parquet::is_parquet(&a.name);
     let mut on_schema = |s: &ReadSchema| -> Result<()> {
+        if parquet {
+            ctx.check_parquet(&a.name, s)?;
+        }
         ctx.agree(&a.name, s)?;
         if let Some(t) = schema_tx.take() {
             let _ = t.send(s.arrow().clone());
@@ -587,7 +725,7 @@ fn decode_artifact(
         Ok(())
     };
     let name = a.name.clone();
-    if parquet::is_parquet(&name) {
+    if parquet {
         match a.input {
             Input::Path(p) => match std::fs::File::open(&p) {
                 Ok(f) => parquet::decode(&name, f, ctx.batch_rows, &mut on_schema, tx),
@@ -600,15 +738,10 @@ fn decode_artifact(
                 urls,
                 artifact,
             } => {
-                // Parquet needs its footer first: the artifact is spooled to an unnamed
-                // temporary file (gone when closed, even after a crash) and read row group by
-                // row group from there, so memory never holds more than a row group.
-                let mut reader = url_reader(ctx, client, urls, artifact);
-                let spooled = tempfile::tempfile().and_then(|mut f| {
-                    std::io::copy(&mut reader, &mut f)?;
-                    Ok(f)
-                });
-                match spooled {
+                // Parquet needs its footer first: the artifact is spooled to disk and read row
+                // group by row group from there, so memory never holds more than a row group.
+                match spool(url_reader(ctx, client, urls, artifact), tx) {
+                    Err(_) if tx.is_closed() => {}
                     Ok(file) => parquet::decode(&name, file, ctx.batch_rows, &mut on_schema, tx),
                     Err(e) => {
                         let _ = tx.blocking_send(Err(Error::corrupt_msg(
@@ -641,8 +774,27 @@ fn decode_artifact(
 /// The bytes of an artifact from its presigned URL, resumed and refreshed as downloads are.
 fn url_reader(ctx: &Ctx, client: Client, urls: Arc<Urls>, a: ArtifactDownload) -> ChannelReader {
     let (tx, rx) = tokio::sync::mpsc::channel(16);
+    let reader = ChannelReader::new(rx, &a.filename, a.bytes);
     ctx.handle.spawn(feed(client, urls, a, tx));
-    ChannelReader::new(rx)
+    reader
+}
+
+/// Copies an artifact's download into an unnamed temporary file (gone when closed, even after a
+/// crash), stopping as soon as nobody reads the batches any more.
+fn spool(mut reader: ChannelReader, out: &Out) -> std::io::Result<std::fs::File> {
+    use std::io::{Read, Write};
+    let mut file = tempfile::tempfile()?;
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        if out.is_closed() {
+            return Err(std::io::Error::other("the reader of the batches is gone"));
+        }
+        let n = reader.read(&mut buf)?;
+        if n == 0 {
+            return Ok(file);
+        }
+        file.write_all(&buf[..n])?;
+    }
 }
 
 /// Artifacts in order: the one in front is read, a few behind it decode ahead.

@@ -56,24 +56,6 @@ impl ReadSchema {
             .collect()
     }
 
-    /// The schema the CSV decoder parses into (before timestamps are relabelled).
-    pub(crate) fn csv_decode_schema(&self) -> SchemaRef {
-        let fields: Vec<Field> = self
-            .arrow
-            .fields()
-            .iter()
-            .zip(&self.cells)
-            .map(|(f, cell)| match cell {
-                Cell::AsIs => f.as_ref().clone(),
-                Cell::EpochInt(_) => Field::new(f.name(), Arrow::Int64, true),
-                Cell::Rfc3339 => {
-                    Field::new(f.name(), Arrow::Timestamp(TimeUnit::Nanosecond, None), true)
-                }
-            })
-            .collect();
-        Arc::new(Schema::new(fields))
-    }
-
     /// The `raw` schema: `collection_timestamp_ns` as `timestamp[ns, UTC]`, `data` as text.
     pub fn raw() -> ReadSchema {
         ReadSchema::build(
@@ -249,17 +231,6 @@ mod tests {
                 "Boolean",
                 "Utf8"
             ]
-        );
-        let decode: Vec<String> = s
-            .csv_decode_schema()
-            .fields()
-            .iter()
-            .take(5)
-            .map(|f| f.data_type().to_string())
-            .collect();
-        assert_eq!(
-            decode,
-            ["Int64", "Int64", "Int64", "Int64", "Timestamp(ns)"]
         );
     }
 
