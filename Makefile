@@ -11,7 +11,7 @@ SCHEMA_VENV := .venv-schemathesis
 VENV := .venv
 
 # moto 5.1.5 is the first whose S3 honours If-Match, which sync's conditional writes rely on.
-.PHONY: props chaos cli-bin bench all demo dist test-dist test-readme test test-rust test-python test-node test-examples python-dev node-dev lint lint-workflows official-clients official-rust official-python schemathesis mock clean
+.PHONY: test-keyring props chaos cli-bin bench all demo dist test-dist test-readme test test-rust test-python test-node test-examples python-dev node-dev lint lint-workflows official-clients official-rust official-python schemathesis mock clean
 
 all: test
 
@@ -33,8 +33,11 @@ demo: $(MOCK) python-dev node-dev examples/javascript/node_modules/.ok
 	@echo "== command line: sync into a Parquet dataset, then DuckDB"
 	cargo build --quiet -p ticksupply-cli
 	scripts/with-mock --export-delay-ms 200 -- env TICKSUPPLY_CLI=target/debug/ticksupply bash examples/cli/sync.sh
+	@echo "== profiles: log in two environments, check, rotate (your keyring, if you have one, is used and cleaned up)"
+	cargo build --quiet --example profiles -p ticksupply
+	scripts/with-mock -- env TICKSUPPLY_CLI=target/debug/ticksupply bash examples/cli/profiles.sh
 
-test: lint test-rust test-python test-node test-examples test-readme test-dist official-clients schemathesis
+test: lint test-rust test-keyring test-python test-node test-examples test-readme test-dist official-clients schemathesis
 	@echo "make test: all suites passed"
 
 lint: lint-workflows
@@ -57,6 +60,20 @@ lint-workflows: $(VENV)/.actionlint.ok
 
 test-rust:
 	cargo test --workspace
+
+# Profiles' keys in a real Secret Service: gnome-keyring in a D-Bus session of its own, with a
+# throwaway keyring (scripts/with-keyring), the key read back by secret-tool. The packages come
+# from Debian's registry when missing (as root); elsewhere the target says what to install.
+KEYRING_PACKAGES := gnome-keyring dbus-daemon libsecret-tools
+test-keyring:
+	@if ! command -v gnome-keyring-daemon >/dev/null || ! command -v secret-tool >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    export DEBIAN_FRONTEND=noninteractive; \
+	    apt-get install -y -q --no-install-recommends $(KEYRING_PACKAGES) >/dev/null \
+	      || { apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends $(KEYRING_PACKAGES) >/dev/null; }; \
+	  else echo "test-keyring: install $(KEYRING_PACKAGES) (Debian names)" >&2; exit 2; fi; \
+	fi
+	scripts/with-keyring cargo test --quiet -p ticksupply-cli --test auth -- --ignored keyring
 
 $(VENV)/.ok:
 	$(PYTHON) -m venv $(VENV)
@@ -113,14 +130,16 @@ examples/javascript/node_modules/.ok: examples/javascript/package-lock.json
 # every language.
 test-examples: $(MOCK) python-dev node-dev examples/javascript/node_modules/.ok
 	bindings-node/node_modules/.bin/tsc -p examples/javascript
-	cargo build --quiet --example quickstart --example tour -p ticksupply --features arrow
+	cargo build --quiet --example quickstart --example tour --example profiles -p ticksupply --features arrow
+	cargo build --quiet -p ticksupply-cli
+	scripts/with-mock -- env TICKSUPPLY_CLI=target/debug/ticksupply TICKSUPPLY_KEYRING=off bash examples/cli/profiles.sh >/dev/null
 	scripts/same-output --export-delay-ms 200 -- target/debug/examples/quickstart \
 	  -- $(VENV)/bin/python examples/python/quickstart.py -- node examples/javascript/quickstart.mjs \
 	  -- bash examples/curl/quickstart.sh
 	scripts/same-output --rate-limit-minute 60 -- target/debug/examples/tour \
 	  -- $(VENV)/bin/python examples/python/tour.py -- node examples/javascript/tour.mjs \
 	  -- bash examples/curl/tour.sh
-	@echo "examples: quick start and tour print the same lines in Rust, Python, JavaScript and curl"
+	@echo "examples: quick start and tour print the same lines in Rust, Python, JavaScript and curl; the profiles walkthrough passes"
 
 # What users install, built the way it is released: the wheel (abi3, manylinux2014 through zig),
 # the sdist, the npm root package and this machine's platform package (linux-x64-gnu, through

@@ -404,9 +404,21 @@ export type Logger =
   | { debug?(msg: string): void; info?(msg: string): void; warn?(msg: string): void; error?(msg: string): void; log?(msg: string): void }
 
 export interface ClientOptions {
-  /** Default: `TICKSUPPLY_API_KEY`. Surrounding whitespace is trimmed; an empty key is an error. */
+  /**
+   * Default: `TICKSUPPLY_API_KEY`, else the key of the profile named by `TICKSUPPLY_PROFILE`,
+   * else of the default profile. Surrounding whitespace is trimmed; an empty key is an error.
+   */
   apiKey?: string
-  /** Default: `TICKSUPPLY_BASE_URL`, else `https://api.ticksupply.com/v1`. Plain http only for loopback. */
+  /**
+   * Use this profile's key (stored by `ticksupply auth login --profile NAME`, in the OS keyring
+   * or `credentials.toml`) and its base URL, whatever `TICKSUPPLY_API_KEY` holds. Giving
+   * `apiKey` too is a `ConfigurationError`.
+   */
+  profile?: string
+  /**
+   * Default: the profile's `base_url`, else `TICKSUPPLY_BASE_URL`, else
+   * `https://api.ticksupply.com/v1`. Plain http only for loopback.
+   */
   baseUrl?: string
   /** Per attempt, in milliseconds (default 30000). */
   timeout?: number

@@ -538,13 +538,16 @@ function useLogger(logger, level) {
 class Client {
   /**
    * @param {object} [options]
-   * @param {string} [options.apiKey] else `TICKSUPPLY_API_KEY`
-   * @param {string} [options.baseUrl] else `TICKSUPPLY_BASE_URL`, else the production API
+   * @param {string} [options.apiKey] else `TICKSUPPLY_API_KEY`, else the key of the profile
+   *   named by `TICKSUPPLY_PROFILE`, else of the default profile
+   * @param {string} [options.profile] use this profile's stored key and base URL
+   * @param {string} [options.baseUrl] else the profile's, else `TICKSUPPLY_BASE_URL`, else the
+   *   production API
    * @param {number} [options.timeout] per attempt, in milliseconds (default 30000)
    * @param {number} [options.maxRetries] default 3; 0 disables retries
    */
   constructor(options = {}) {
-    const { apiKey, baseUrl, timeout, maxRetries, userAgent, logger, logLevel } = options ?? {}
+    const { apiKey, profile, baseUrl, timeout, maxRetries, userAgent, logger, logLevel } = options ?? {}
     if (timeout !== undefined && timeout !== null && typeof timeout !== 'number') {
       throw configError('timeout must be a number of milliseconds')
     }
@@ -555,6 +558,7 @@ class Client {
             () =>
               new native.NativeClient({
                 apiKey: apiKey ?? undefined,
+                profile: profile ?? undefined,
                 baseUrl: baseUrl ?? undefined,
                 timeout: timeout ?? undefined,
                 maxRetries: maxRetries ?? undefined,

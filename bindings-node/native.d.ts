@@ -75,6 +75,7 @@ export declare function nanosFields(): Array<string>
 
 export interface NativeOptions {
   apiKey?: string
+  profile?: string
   baseUrl?: string
   /** Per attempt, in milliseconds. */
   timeout?: number

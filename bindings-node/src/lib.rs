@@ -42,6 +42,7 @@ fn millis(ms: f64, what: &str) -> std::result::Result<Duration, ticksupply::Erro
 #[napi(object)]
 pub struct NativeOptions {
     pub api_key: Option<String>,
+    pub profile: Option<String>,
     pub base_url: Option<String>,
     /// Per attempt, in milliseconds.
     pub timeout: Option<f64>,
@@ -186,6 +187,9 @@ impl NativeClient {
             let mut b = Client::builder().error_context(true);
             if let Some(k) = options.api_key {
                 b = b.api_key(k);
+            }
+            if let Some(p) = options.profile {
+                b = b.profile(p);
             }
             if let Some(u) = options.base_url {
                 b = b.base_url(u);

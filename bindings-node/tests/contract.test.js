@@ -9,13 +9,12 @@ const { inspect } = require('node:util')
 
 const ts = require('..')
 const { Client } = ts
-const { startMock, rawServer, response } = require('./helpers')
+const { startMock, rawServer, response, isolateConfig } = require('./helpers')
 
 let mock
 test.before(async () => {
   mock = await startMock()
-  delete process.env.TICKSUPPLY_API_KEY
-  delete process.env.TICKSUPPLY_BASE_URL
+  isolateConfig()
 })
 test.after(() => mock.stop())
 

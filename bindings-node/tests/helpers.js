@@ -104,4 +104,17 @@ function response(status, body, headers = {}) {
   return lines.join('\r\n') + '\r\n\r\n' + body
 }
 
-module.exports = { startMock, rawServer, response, ROOT }
+/**
+ * Keeps the user's keys, profiles and config away from this process's clients: every
+ * TICKSUPPLY_ variable cleared, an empty config directory, the keyring off (keys in its
+ * credentials.toml). Returns the directory.
+ */
+function isolateConfig() {
+  for (const k of Object.keys(process.env)) if (k.startsWith('TICKSUPPLY_')) delete process.env[k]
+  const dir = fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'ticksupply-config-'))
+  process.env.TICKSUPPLY_CONFIG_DIR = dir
+  process.env.TICKSUPPLY_KEYRING = 'off'
+  return dir
+}
+
+module.exports = { startMock, rawServer, response, isolateConfig, ROOT }

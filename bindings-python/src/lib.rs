@@ -79,7 +79,7 @@ fn duration(secs: f64) -> PyResult<std::time::Duration> {
 #[pymethods]
 impl NativeClient {
     #[new]
-    #[pyo3(signature = (api_key=None, base_url=None, timeout=None, max_retries=None, user_agent=None))]
+    #[pyo3(signature = (api_key=None, base_url=None, timeout=None, max_retries=None, user_agent=None, profile=None))]
     fn new(
         py: Python<'_>,
         api_key: Option<String>,
@@ -87,12 +87,16 @@ impl NativeClient {
         timeout: Option<f64>,
         max_retries: Option<u32>,
         user_agent: Option<String>,
+        profile: Option<String>,
     ) -> PyResult<Self> {
         // Every field of the Python exceptions (http_status, details, rate_limit, …) comes from
         // the error context.
         let mut b = Client::builder().error_context(true);
         if let Some(k) = api_key {
             b = b.api_key(k);
+        }
+        if let Some(p) = profile {
+            b = b.profile(p);
         }
         if let Some(u) = base_url {
             b = b.base_url(u);
@@ -107,7 +111,9 @@ impl NativeClient {
             user_agent
                 .unwrap_or_else(|| format!("ticksupply-python/{}", ticksupply::client::VERSION)),
         );
-        let client = b.build().map_err(|e| convert::error(py, e))?;
+        // A profile's key may come from the OS keyring: a D-Bus round trip, or a wait on an
+        // unlock prompt, without the GIL.
+        let client = py.detach(|| b.build()).map_err(|e| convert::error(py, e))?;
         Ok(NativeClient::from_client(client))
     }
 

@@ -155,9 +155,13 @@ def client(mock: Mock, key: str):
 
 
 @pytest.fixture(autouse=True)
-def _no_env_key(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("TICKSUPPLY_API_KEY", raising=False)
-    monkeypatch.delenv("TICKSUPPLY_BASE_URL", raising=False)
+def _no_env_key(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """No key, profile or config of the user's reaches a test: an empty config directory, and
+    the keyring off (keys in its credentials.toml)."""
+    for name in ("TICKSUPPLY_API_KEY", "TICKSUPPLY_BASE_URL", "TICKSUPPLY_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("TICKSUPPLY_CONFIG_DIR", str(tmp_path_factory.mktemp("config")))
+    monkeypatch.setenv("TICKSUPPLY_KEYRING", "off")
 
 
 os.environ.setdefault("PYTHONUNBUFFERED", "1")

@@ -8,8 +8,10 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::sync::plan::{Shard, parse_duration, parse_time};
 
 const AFTER_HELP: &str = "\
-The API key comes from TICKSUPPLY_API_KEY, or from the file named by --api-key-file (never from an
-argument: it would be kept in the shell's history); the base URL from TICKSUPPLY_BASE_URL.
+The API key (never an argument: it would be kept in the shell's history) comes from --api-key-file
+or --profile, else TICKSUPPLY_API_KEY, else the profile named by TICKSUPPLY_PROFILE, else the
+default profile; `ticksupply auth login` stores a profile's key in the OS keyring. The base URL
+comes from the profile, else TICKSUPPLY_BASE_URL.
 
 Exit codes: 0 success, 1 an API or export error, 2 a usage or configuration error, 130 sync
 interrupted (rerun the same command to resume).";
@@ -26,6 +28,11 @@ pub struct Cli {
     /// TICKSUPPLY_API_KEY.
     #[arg(long, global = true, value_name = "PATH")]
     pub api_key_file: Option<PathBuf>,
+
+    /// Use this profile's key and base URL (`ticksupply auth login --profile NAME` stores them),
+    /// whatever TICKSUPPLY_API_KEY holds.
+    #[arg(long, global = true, value_name = "NAME")]
+    pub profile: Option<String>,
 
     /// Give up on one API request after this many seconds (default 30; each is retried).
     #[arg(long, global = true, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
@@ -65,6 +72,34 @@ pub enum Command {
     /// Export windows of datastreams and write them as a Parquet dataset (resumable,
     /// idempotent).
     Sync(SyncArgs),
+    /// Profiles and their keys: log in, check a key, switch the default profile, log out.
+    #[command(subcommand)]
+    Auth(AuthCmd),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuthCmd {
+    /// Store a profile's key: read from stdin when it is piped, else prompted without echo;
+    /// checked with one API request first, and not stored when the API rejects it.
+    Login {
+        /// The API this profile's key belongs to (default: TICKSUPPLY_BASE_URL, else
+        /// production).
+        #[arg(long, value_name = "URL")]
+        base_url: Option<String>,
+    },
+    /// Profiles, the default one, each key's store and last 4 characters, and the key a
+    /// command would use now.
+    Status,
+    /// One authenticated request with the key a command would use: its last 4 characters, its
+    /// source, the request id and the rate limits. Exit 0, or 1 when the API rejects the key.
+    Check,
+    /// Make PROFILE the default profile.
+    Switch {
+        /// A profile of config.toml.
+        profile: String,
+    },
+    /// Remove a profile (--profile, else TICKSUPPLY_PROFILE, else the default) and its key.
+    Logout,
 }
 
 #[derive(Debug, Subcommand)]

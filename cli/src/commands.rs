@@ -15,7 +15,7 @@ use serde_json::value::RawValue;
 use ticksupply::pagination::TokenGuard;
 use ticksupply::resources::catalog::DatastreamInfo;
 use ticksupply::resources::exports::ExportJob;
-use ticksupply::{Client, Error, Response};
+use ticksupply::{Client, ClientBuilder, Error, KeySource, Response};
 
 use crate::args::{
     Cli, Command, DatastreamsCmd, ExchangesCmd, ExportsCmd, InstrumentsCmd, SchemasCmd,
@@ -30,10 +30,9 @@ use crate::table::{Table, bytes, kv, opt};
 const CATALOG_PAGE: u32 = 1000;
 const JOBS_PAGE: u32 = 100;
 
-/// The client the command line uses: key from `--api-key-file` or `TICKSUPPLY_API_KEY`, base
-/// URL from `TICKSUPPLY_BASE_URL`, requests paced under the rate limits, errors with their
-/// status, request id and attempts.
-pub fn client(cli: &Cli) -> Result<Client, CliError> {
+/// A builder with what every command's client shares: user agent, pacing under the rate limits,
+/// errors with their status, request id and attempts, `--timeout`, `--max-request-rate`.
+pub fn builder(cli: &Cli) -> ClientBuilder {
     let mut b = Client::builder()
         .user_agent(format!("ticksupply-cli/{}", env!("CARGO_PKG_VERSION")))
         .pace_rate_limit(true)
@@ -46,28 +45,49 @@ pub fn client(cli: &Cli) -> Result<Client, CliError> {
     {
         b = b.max_request_rate(n);
     }
-    if let Some(path) = &cli.api_key_file {
-        let raw = std::fs::read_to_string(path).map_err(|e| {
-            CliError::Usage(format!(
-                "cannot read --api-key-file {}: {e}",
-                path.display()
-            ))
-        })?;
-        let key = raw.trim();
-        if key.is_empty() {
-            return Err(CliError::Usage(format!(
-                "--api-key-file {} is empty",
-                path.display()
-            )));
-        }
-        b = b.api_key(key);
+    b
+}
+
+/// The key of `--api-key-file`, when given.
+pub fn key_file(cli: &Cli) -> Result<Option<(String, KeySource)>, CliError> {
+    let Some(path) = &cli.api_key_file else {
+        return Ok(None);
+    };
+    let raw = std::fs::read_to_string(path).map_err(|e| {
+        CliError::Usage(format!(
+            "cannot read --api-key-file {}: {e}",
+            path.display()
+        ))
+    })?;
+    let key = raw.trim();
+    if key.is_empty() {
+        return Err(CliError::Usage(format!(
+            "--api-key-file {} is empty",
+            path.display()
+        )));
+    }
+    Ok(Some((key.to_string(), KeySource::File(path.clone()))))
+}
+
+/// The client the command line uses: the key from `--api-key-file` or `--profile`, else
+/// `TICKSUPPLY_API_KEY`, else `TICKSUPPLY_PROFILE`, else the default profile (the core's rule).
+pub fn client(cli: &Cli) -> Result<Client, CliError> {
+    let mut b = builder(cli);
+    if let Some((key, source)) = key_file(cli)? {
+        b = b.api_key_from(key, source);
+    }
+    if let Some(p) = &cli.profile {
+        b = b.profile(p);
     }
     Ok(b.build()?)
 }
 
 /// Runs a parsed command line.
 pub async fn dispatch(cli: Cli) -> Result<(), CliError> {
-    let client = client(&cli)?;
+    let client = match &cli.command {
+        Command::Auth(cmd) => return crate::auth::run(&cli, cmd).await,
+        _ => client(&cli)?,
+    };
     let json = cli.json;
     match cli.command {
         Command::Exchanges(ExchangesCmd::List) => exchanges(&client, json).await,
@@ -85,6 +105,8 @@ pub async fn dispatch(cli: Cli) -> Result<(), CliError> {
         Command::Availability { datastream_id } => availability(&client, json, datastream_id).await,
         Command::Billing => billing(&client, json).await,
         Command::Sync(args) => crate::sync::run(&client, args, json).await,
+        // Answered above, without a client: `auth login` has no key yet.
+        Command::Auth(_) => Ok(()),
     }
 }
 

@@ -7,6 +7,7 @@
 //! (they hand over `argv` and exit with the code it returns).
 
 pub mod args;
+pub mod auth;
 pub mod commands;
 pub mod error;
 pub mod output;

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use arrow_array::cast::AsArray;
@@ -15,175 +15,14 @@ use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use reqwest::Method;
 use serde_json::{Value, json};
 use ticksupply::{Client, Response};
-use ticksupply_mock::{Config, MockServer};
+use ticksupply_mock::Config;
 
-const BIN: &str = env!("CARGO_BIN_EXE_ticksupply");
-const KEY: &str = "ts_demo_key";
+mod common;
+use common::{KEY, Mock, RUN_TIMEOUT, mock, run};
+
 const HOUR_NS: i64 = 3_600_000_000_000;
 /// 2024-03-01T00:00:00Z: inside the mock's collected range.
 const DAY_NS: i64 = 1_709_251_200_000_000_000;
-const RUN_TIMEOUT: Duration = Duration::from_secs(120);
-
-// ---------------------------------------------------------------------------------------------
-// harness
-
-/// A mock on a runtime of its own (dropped first, then its runtime).
-struct Mock {
-    server: MockServer,
-    rt: tokio::runtime::Runtime,
-}
-
-fn mock(cfg: Config) -> Mock {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    let server = rt
-        .block_on(ticksupply_mock::start(Config {
-            port: 0,
-            rate_limit_minute: 100_000,
-            artifact_size: Some(20_000),
-            ..cfg
-        }))
-        .unwrap();
-    Mock { server, rt }
-}
-
-/// What a run of the binary printed, and its exit code.
-#[derive(Debug)]
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    #[track_caller]
-    fn ok(&self) -> &Run {
-        assert_eq!(
-            self.code, 0,
-            "exit code\nstdout:\n{}\nstderr:\n{}",
-            self.stdout, self.stderr
-        );
-        self
-    }
-    #[track_caller]
-    fn json(&self) -> Value {
-        self.ok();
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|e| panic!("not one JSON document ({e}):\n{}", self.stdout))
-    }
-    /// `--json` sync output: one object per line.
-    fn events(&self) -> Vec<Value> {
-        self.stdout
-            .lines()
-            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
-            .collect()
-    }
-    fn summary(&self) -> Value {
-        let last = self.events().pop().expect("a summary");
-        assert_eq!(last["event"], "summary", "{last}");
-        last
-    }
-}
-
-impl Mock {
-    fn base_url(&self) -> String {
-        self.server.base_url()
-    }
-
-    fn client(&self, key: &str) -> Client {
-        let _in_runtime = self.rt.enter();
-        Client::builder()
-            .api_key(key)
-            .base_url(self.base_url())
-            .build()
-            .unwrap()
-    }
-
-    fn block_on<F: Future>(&self, f: F) -> F::Output {
-        self.rt.block_on(f)
-    }
-
-    fn control(&self, method: Method, path: &str, key: Option<&str>, body: Option<Value>) -> Value {
-        let url = format!("http://{}/_mock{path}", self.server.api_addr);
-        self.rt.block_on(async move {
-            let mut r = reqwest::Client::new().request(method, url);
-            if let Some(k) = key {
-                r = r.header("x-api-key", k);
-            }
-            if let Some(b) = body {
-                r = r.json(&b);
-            }
-            let resp = r.send().await.unwrap();
-            resp.json::<Value>().await.unwrap_or(Value::Null)
-        })
-    }
-
-    /// Requests the mock recorded for `key`'s account on `listener` (`api` or `artifacts`).
-    fn requests(&self, key: &str, listener: &str) -> Vec<Value> {
-        let v = self.control(
-            Method::GET,
-            &format!("/requests?listener={listener}"),
-            Some(key),
-            None,
-        );
-        v.as_array().cloned().unwrap_or_default()
-    }
-
-    fn clear_requests(&self) {
-        self.control(Method::DELETE, "/requests", None, None);
-    }
-
-    fn command(&self, key: Option<&str>, args: &[&str]) -> Command {
-        let mut c = Command::new(BIN);
-        c.args(args)
-            .env("TICKSUPPLY_BASE_URL", self.base_url())
-            .env_remove("TICKSUPPLY_API_KEY");
-        if let Some(k) = key {
-            c.env("TICKSUPPLY_API_KEY", k);
-        }
-        c
-    }
-
-    fn cli(&self, args: &[&str]) -> Run {
-        run(self.command(Some(KEY), args))
-    }
-
-    fn cli_as(&self, key: &str, args: &[&str]) -> Run {
-        run(self.command(Some(key), args))
-    }
-}
-
-/// Runs a command to completion (killed and failed after [`RUN_TIMEOUT`]).
-fn run(mut cmd: Command) -> Run {
-    let dir = tempfile::tempdir().unwrap();
-    let (out, err) = (dir.path().join("stdout"), dir.path().join("stderr"));
-    cmd.stdin(Stdio::null())
-        .stdout(std::fs::File::create(&out).unwrap())
-        .stderr(std::fs::File::create(&err).unwrap());
-    let mut child = cmd.spawn().unwrap();
-    let deadline = Instant::now() + RUN_TIMEOUT;
-    while child.try_wait().unwrap().is_none() {
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!(
-                "timed out; stdout:\n{}\nstderr:\n{}",
-                std::fs::read_to_string(&out).unwrap_or_default(),
-                std::fs::read_to_string(&err).unwrap_or_default()
-            );
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let status = child.wait().unwrap();
-    Run {
-        code: status.code().unwrap_or(-1),
-        stdout: std::fs::read_to_string(&out).unwrap(),
-        stderr: std::fs::read_to_string(&err).unwrap(),
-    }
-}
 
 /// Every item of a list, page by page, as the API sent them.
 async fn raw_items<F, Fut>(mut page: F) -> Vec<Value>

@@ -55,8 +55,9 @@ impl fmt::Debug for Client {
 }
 
 impl Client {
-    /// A client whose key comes from `TICKSUPPLY_API_KEY` (and base URL from
-    /// `TICKSUPPLY_BASE_URL`, else production).
+    /// A client whose key comes from `TICKSUPPLY_API_KEY`, else the profile named by
+    /// `TICKSUPPLY_PROFILE`, else the default profile (see [`crate::profiles`]); the base URL
+    /// from `TICKSUPPLY_BASE_URL`, else production.
     pub fn new() -> Result<Self> {
         Self::builder().build()
     }
@@ -149,8 +150,9 @@ impl Client {
         self.inner.key.load().hint().to_string()
     }
 
+    /// Where the key came from: "profile 'staging' (keyring)", `TICKSUPPLY_API_KEY`, …
     pub fn api_key_source(&self) -> KeySource {
-        self.inner.key.load().source()
+        self.inner.key.load().source().clone()
     }
 
     pub fn timeout(&self) -> Duration {
@@ -206,7 +208,8 @@ pub struct ClientOptions {
 /// Builds a [`Client`].
 #[derive(Default)]
 pub struct ClientBuilder {
-    api_key: Option<String>,
+    api_key: Option<(String, KeySource)>,
+    profile: Option<String>,
     base_url: Option<String>,
     timeout: Option<Duration>,
     total_timeout: Option<Duration>,
@@ -224,8 +227,9 @@ impl fmt::Debug for ClientBuilder {
         f.debug_struct("ClientBuilder")
             .field(
                 "api_key",
-                &self.api_key.as_deref().map(crate::config::redact),
+                &self.api_key.as_ref().map(|(k, _)| crate::config::redact(k)),
             )
+            .field("profile", &self.profile)
             .field("base_url", &self.base_url)
             .field("timeout", &self.timeout)
             .field("max_retries", &self.max_retries)
@@ -246,9 +250,22 @@ fn check_timeout(t: Duration) -> Result<()> {
 }
 
 impl ClientBuilder {
-    /// The API key; without it, `TICKSUPPLY_API_KEY` is used.
+    /// The API key; without it (and without [`ClientBuilder::profile`]), `TICKSUPPLY_API_KEY`,
+    /// else the profile named by `TICKSUPPLY_PROFILE`, else the default profile.
     pub fn api_key(mut self, key: impl Into<String>) -> Self {
-        self.api_key = Some(key.into());
+        self.api_key = Some((key.into(), KeySource::Argument));
+        self
+    }
+    /// The API key and where it was read from, which 401 messages name (a key file, a prompt).
+    pub fn api_key_from(mut self, key: impl Into<String>, source: KeySource) -> Self {
+        self.api_key = Some((key.into(), source));
+        self
+    }
+    /// Uses the key stored for this profile (`ticksupply auth login --profile NAME`) and the
+    /// profile's `base_url`. Naming a key as well is a configuration error. See
+    /// [`crate::profiles`].
+    pub fn profile(mut self, name: impl Into<String>) -> Self {
+        self.profile = Some(name.into());
         self
     }
     /// Base URL including `/v1`; without it, `TICKSUPPLY_BASE_URL`, else production.
@@ -321,8 +338,19 @@ impl ClientBuilder {
     }
 
     pub fn build(self) -> Result<Client> {
-        let key = ApiKey::resolve(self.api_key.as_deref())?;
-        let base_url = resolve_base_url(self.base_url.as_deref())?;
+        let resolved = crate::profiles::resolve(
+            self.api_key.as_ref().map(|(k, s)| (k.as_str(), s.clone())),
+            self.profile.as_deref(),
+        )?;
+        let profile_url = resolved.profile.as_ref().and_then(|p| {
+            let from = format!("profile '{}' in {}", p.name, p.config.display());
+            p.base_url.clone().map(|u| (u, from))
+        });
+        let base_url = resolve_base_url(
+            self.base_url.as_deref(),
+            profile_url.as_ref().map(|(u, f)| (u.as_str(), f.as_str())),
+        )?;
+        let key = resolved.key;
         let base = url::Url::parse(&base_url)
             .map_err(|e| Error::Config(format!("base URL '{base_url}' is not a URL: {e}")))?;
         let timeout = self.timeout.unwrap_or(DEFAULT_TIMEOUT);

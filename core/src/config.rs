@@ -11,21 +11,36 @@ pub const API_KEY_ENV: &str = "TICKSUPPLY_API_KEY";
 pub const BASE_URL_ENV: &str = "TICKSUPPLY_BASE_URL";
 pub const DEFAULT_BASE_URL: &str = "https://api.ticksupply.com/v1";
 
-/// Where the client's key came from; named in configuration and 401 messages.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Where the client's key came from; named in configuration and 401 messages (never the key).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum KeySource {
     Argument,
     Environment,
     Rotated,
+    /// A file the key was read from (`--api-key-file`).
+    File(std::path::PathBuf),
+    /// Typed at a prompt that does not echo (`ticksupply auth login`).
+    Prompt,
+    /// Read from standard input.
+    Stdin,
+    /// A profile's stored key ([`crate::profiles`]).
+    Profile {
+        name: String,
+        store: crate::profiles::KeyStore,
+    },
 }
 
 impl fmt::Display for KeySource {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            KeySource::Argument => "the api_key argument",
-            KeySource::Environment => API_KEY_ENV,
-            KeySource::Rotated => "set_api_key",
-        })
+        match self {
+            KeySource::Argument => f.write_str("the api_key argument"),
+            KeySource::Environment => f.write_str(API_KEY_ENV),
+            KeySource::Rotated => f.write_str("set_api_key"),
+            KeySource::File(p) => write!(f, "the file {}", p.display()),
+            KeySource::Prompt => f.write_str("the prompt"),
+            KeySource::Stdin => f.write_str("standard input"),
+            KeySource::Profile { name, store } => write!(f, "profile '{name}' ({store})"),
+        }
     }
 }
 
@@ -81,20 +96,6 @@ impl ApiKey {
         })
     }
 
-    /// The explicit argument, else `TICKSUPPLY_API_KEY`. An explicit empty key is an error.
-    pub fn resolve(explicit: Option<&str>) -> Result<ApiKey> {
-        match explicit {
-            Some(k) => ApiKey::new(k, KeySource::Argument),
-            None => match std::env::var(API_KEY_ENV) {
-                Ok(k) if !k.trim().is_empty() => ApiKey::new(&k, KeySource::Environment),
-                _ => Err(Error::Config(format!(
-                    "API key is required: pass it as the api_key argument or set {API_KEY_ENV} \
-                     (looked in: api_key argument, {API_KEY_ENV})"
-                ))),
-            },
-        }
-    }
-
     pub(crate) fn header(&self) -> &HeaderValue {
         &self.header
     }
@@ -104,8 +105,8 @@ impl ApiKey {
         &self.hint
     }
 
-    pub fn source(&self) -> KeySource {
-        self.source
+    pub fn source(&self) -> &KeySource {
+        &self.source
     }
 }
 
@@ -129,14 +130,17 @@ fn is_loopback(host: &url::Host<&str>) -> bool {
     }
 }
 
-/// The base URL: the argument, else `TICKSUPPLY_BASE_URL`, else production. Plain `http://` is
-/// accepted only for loopback hosts, so a key never crosses a network in clear by accident.
-pub fn resolve_base_url(explicit: Option<&str>) -> Result<String> {
-    let (raw, source) = match explicit {
-        Some(u) => (u.to_string(), "the base_url argument"),
-        None => match std::env::var(BASE_URL_ENV) {
-            Ok(u) if !u.trim().is_empty() => (u, BASE_URL_ENV),
-            _ => (DEFAULT_BASE_URL.to_string(), "the default"),
+/// The base URL: the argument, else the `base_url` of the profile the key came from (`(url,
+/// where it was set)`: it travels with the profile's key), else `TICKSUPPLY_BASE_URL`, else
+/// production. Plain `http://` is accepted only for loopback hosts, so a key never crosses a
+/// network in clear by accident.
+pub fn resolve_base_url(explicit: Option<&str>, profile: Option<(&str, &str)>) -> Result<String> {
+    let (raw, source) = match (explicit, profile) {
+        (Some(u), _) => (u.to_string(), "the base_url argument".to_string()),
+        (None, Some((u, from))) => (u.to_string(), from.to_string()),
+        (None, None) => match std::env::var(BASE_URL_ENV) {
+            Ok(u) if !u.trim().is_empty() => (u, BASE_URL_ENV.to_string()),
+            _ => (DEFAULT_BASE_URL.to_string(), "the default".to_string()),
         },
     };
     let trimmed = raw.trim().trim_end_matches('/');

@@ -1,6 +1,6 @@
 //! Rust client for the Ticksupply market data API.
 //!
-//! One pipeline carries every request: the key from the argument or `TICKSUPPLY_API_KEY`,
+//! One pipeline carries every request: the key from the argument, `TICKSUPPLY_API_KEY` or a profile,
 //! `X-Api-Key` exactly as documented, percent-encoded paths, an `Idempotency-Key` on every write,
 //! retries with backoff and `Retry-After`, typed errors that carry the request id, and response
 //! metadata on success (`.send_with_meta()`).
@@ -31,6 +31,7 @@ pub mod pacing;
 pub mod pagination;
 #[doc(hidden)]
 pub mod path;
+pub mod profiles;
 pub mod request;
 pub mod resources;
 pub mod retry;

@@ -42,6 +42,13 @@ fn key_from_env_is_trimmed_and_explicit_key_wins() {
 #[test]
 fn missing_empty_and_malformed_keys_are_configuration_errors() {
     let _g = ENV.lock().unwrap();
+    // No profile of the user's may stand in for the missing key.
+    let empty = tempfile::tempdir().unwrap();
+    set_env(
+        "TICKSUPPLY_CONFIG_DIR",
+        Some(empty.path().to_str().unwrap()),
+    );
+    set_env("TICKSUPPLY_PROFILE", None);
     set_env("TICKSUPPLY_API_KEY", None);
     let m = config_err(Client::new());
     assert!(

@@ -3,7 +3,7 @@
 A drop-in for the official ``ticksupply`` 0.2.0 client::
 
     from ticksupply import Client
-    client = Client()                      # key from TICKSUPPLY_API_KEY
+    client = Client()                      # key from TICKSUPPLY_API_KEY or your default profile
     for exchange in client.exchanges.list():
         print(exchange.code, exchange.display_name)
 """

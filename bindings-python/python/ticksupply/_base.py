@@ -22,8 +22,9 @@ class BaseClient:
         base_url: str | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
+        profile: str | None = None,
     ) -> None:
-        self._setup(_native.NativeClient(api_key, base_url, timeout, max_retries))
+        self._setup(_native.NativeClient(api_key, base_url, timeout, max_retries, profile=profile))
 
     def _setup(self, native: _native.NativeClient) -> None:
         raise NotImplementedError

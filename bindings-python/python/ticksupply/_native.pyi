@@ -12,6 +12,7 @@ class NativeClient:
         timeout: float | None = None,
         max_retries: int | None = None,
         user_agent: str | None = None,
+        profile: str | None = None,
     ) -> None: ...
     def set_api_key(self, key: str) -> None: ...
     def with_options(

@@ -37,8 +37,10 @@ __all__ = [
 class Client(BaseClient):
     """Blocking client. Calls release the GIL; one client can serve many threads.
 
-    ``Client(api_key=None, *, base_url=None, timeout=None, max_retries=None)``: the key from
-    ``TICKSUPPLY_API_KEY`` and the URL from ``TICKSUPPLY_BASE_URL`` when not given.
+    ``Client(api_key=None, *, base_url=None, timeout=None, max_retries=None, profile=None)``:
+    without ``api_key`` or ``profile``, the key from ``TICKSUPPLY_API_KEY``, else the profile
+    named by ``TICKSUPPLY_PROFILE``, else the default profile (``ticksupply auth login`` stores
+    them); the URL from the profile, else ``TICKSUPPLY_BASE_URL``.
     """
 
     exchanges: ExchangesResource
