@@ -11,7 +11,7 @@ SCHEMA_VENV := .venv-schemathesis
 VENV := .venv
 
 # moto 5.1.5 is the first whose S3 honours If-Match, which sync's conditional writes rely on.
-.PHONY: test-keyring props chaos cli-bin bench all demo dist test-dist test-readme test test-rust test-python test-node test-examples python-dev node-dev lint lint-workflows official-clients official-rust official-python schemathesis mock clean
+.PHONY: figures test-keyring props chaos cli-bin bench all demo dist test-dist test-readme test test-rust test-python test-node test-examples python-dev node-dev lint lint-workflows official-clients official-rust official-python schemathesis mock clean
 
 all: test
 
@@ -78,7 +78,9 @@ test-keyring:
 $(VENV)/.ok:
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check 'maturin>=1.9.4,<2' 'pytest>=8' 'pytest-asyncio>=0.23' 'ruff>=0.6' 'tqdm>=4' \
-	  'pyarrow>=17' 'polars>=1.3' 'pandas>=2.2' 'duckdb>=1.1' 'mypy==2.4.1' 'pyright==1.1.414' 'moto[server]>=5.1.5'
+	  'pyarrow>=17' 'polars>=1.3' 'pandas>=2.2' 'duckdb>=1.1' 'mypy==2.4.1' 'pyright==1.1.414' 'moto[server]>=5.1.5' \
+	  'opentelemetry-api==1.45.2' 'opentelemetry-sdk==1.45.2' 'opentelemetry-instrumentation==0.66b2' \
+	  'opentelemetry-distro==0.66b2' 'opentelemetry-proto==1.45.2' 'matplotlib>=3.8'
 	touch $@
 
 # The wheel built into the project venv (editable), its lint, its static types (mypy --strict and
@@ -88,8 +90,8 @@ python-dev: $(VENV)/.ok
 	cd bindings-python && ../$(VENV)/bin/maturin develop --quiet
 
 test-python: $(MOCK) python-dev $(OFFICIAL_VENV)/.ok cli-bin
-	$(VENV)/bin/ruff check bindings-python tests bench examples
-	$(VENV)/bin/ruff format --check bindings-python tests/official-clients bench examples
+	$(VENV)/bin/ruff check bindings-python tests bench examples scripts
+	$(VENV)/bin/ruff format --check bindings-python tests/official-clients bench examples scripts
 	cd bindings-python && ../$(VENV)/bin/mypy && ../$(VENV)/bin/pyright --project pyproject.toml
 	cd bindings-python && TICKSUPPLY_OFFICIAL_PYTHON=$(CURDIR)/$(OFFICIAL_VENV)/bin/python ../$(VENV)/bin/python -m pytest -q
 
@@ -102,6 +104,13 @@ cli-bin:
 PROPTEST_CASES ?= 20000
 props:
 	PROPTEST_CASES=$(PROPTEST_CASES) cargo test --release -p ticksupply --features arrow --lib data::props
+
+# The README's telemetry figures, from what the CLI's OTLP test receives (a sync's trace; a
+# key deleted while an app still uses it), rendered with matplotlib into docs/img.
+figures: $(MOCK) python-dev cli-bin
+	rm -rf target/figures
+	cd bindings-python && TICKSUPPLY_FIGURES_DIR=$(CURDIR)/target/figures ../$(VENV)/bin/python -m pytest -q tests/test_cli_otlp.py
+	$(VENV)/bin/python scripts/figures.py target/figures/otlp.json docs/img
 
 # The sync chaos tests alone, with a longer campaign of random kills than the bounded run of
 # `make test` (10): CHAOS_KILLS=100 by default, CHAOS_SEED for a repeatable one.
@@ -130,7 +139,7 @@ examples/javascript/node_modules/.ok: examples/javascript/package-lock.json
 # every language.
 test-examples: $(MOCK) python-dev node-dev examples/javascript/node_modules/.ok
 	bindings-node/node_modules/.bin/tsc -p examples/javascript
-	cargo build --quiet --example quickstart --example tour --example profiles -p ticksupply --features arrow
+	cargo build --quiet --example quickstart --example tour --example profiles --example telemetry -p ticksupply --features arrow,opentelemetry
 	cargo build --quiet -p ticksupply-cli
 	scripts/with-mock -- env TICKSUPPLY_CLI=target/debug/ticksupply TICKSUPPLY_KEYRING=off bash examples/cli/profiles.sh >/dev/null
 	scripts/same-output --export-delay-ms 200 -- target/debug/examples/quickstart \
@@ -139,7 +148,9 @@ test-examples: $(MOCK) python-dev node-dev examples/javascript/node_modules/.ok
 	scripts/same-output --rate-limit-minute 60 -- target/debug/examples/tour \
 	  -- $(VENV)/bin/python examples/python/tour.py -- node examples/javascript/tour.mjs \
 	  -- bash examples/curl/tour.sh
-	@echo "examples: quick start and tour print the same lines in Rust, Python, JavaScript and curl; the profiles walkthrough passes"
+	TICKSUPPLY_API_KEY=ts_example_key_9f3a scripts/same-output --key demo=ts_example_key_9f3a -- target/debug/examples/telemetry \
+	  -- $(VENV)/bin/python examples/python/telemetry.py -- node examples/javascript/telemetry.mjs
+	@echo "examples: quick start and tour print the same lines in Rust, Python, JavaScript and curl, telemetry in Rust, Python and JavaScript; the profiles walkthrough passes"
 
 # What users install, built the way it is released: the wheel (abi3, manylinux2014 through zig),
 # the sdist, the npm root package and this machine's platform package (linux-x64-gnu, through
@@ -224,7 +235,7 @@ bench: $(MOCK)
 	  .bench/venv-official/bin/pip install --quiet --disable-pip-version-check 'ticksupply==0.2.0')
 	test -x .bench/venv-ours/bin/python || $(PYTHON) -m venv .bench/venv-ours
 	.bench/venv-ours/bin/pip install --quiet --disable-pip-version-check 'maturin>=1.9.4,<2' \
-	  'pyarrow>=17' 'polars>=1.3' 'pandas>=2.2' 'duckdb>=1.1'
+	  'pyarrow>=17' 'polars>=1.3' 'pandas>=2.2' 'duckdb>=1.1' 'opentelemetry-sdk==1.45.2' 'opentelemetry-instrumentation==0.66b2'
 	rm -rf .bench/wheels && cd bindings-python && ../.bench/venv-ours/bin/maturin build --release --quiet --out ../.bench/wheels
 	.bench/venv-ours/bin/pip install --quiet --disable-pip-version-check --force-reinstall .bench/wheels/*.whl
 	$(MAKE) --no-print-directory bindings-node/node_modules/.ok

@@ -137,7 +137,18 @@ def python_rows(base, ceiling):
                 ceiling.get(what),
             )
         )
+    rows.append(telemetry_row("Python", lambda w: run_python(PY_OURS, base, w)))
     return rows
+
+
+def telemetry_row(lang, run):
+    """Sequential calls with telemetry on against off, alternating: the cost a user pays per call
+    for a span and the metrics of every attempt."""
+    res = alternate([("on", lambda w: run("sequential-otel")), ("off", lambda w: run("sequential"))], "sequential")
+    on, off = statistics.median(res["on"]), statistics.median(res["off"])
+    cost_us = (1 / on - 1 / off) * 1e6
+    label = f"sequential calls, telemetry on ({cost_us:+.0f} µs a call)"
+    return (lang, label, "calls/s", on, "ours, telemetry off", off, ratio(res["on"], res["off"]), None)
 
 
 NODE_BENCH = os.path.join(ROOT, "bench", "node", "bench.js")
@@ -174,6 +185,7 @@ def node_rows(base, ceiling):
                 ceiling.get(what),
             )
         )
+    rows.append(telemetry_row("Node", lambda w: run_node("ours", base, w)))
     took = [run_node("ours", base, "require") for _ in range(ROUNDS)]
     rows.append(
         ("Node", "require('ticksupply')", "ms", statistics.median(took), "(fetch is built in)", None, None, None)

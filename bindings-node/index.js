@@ -177,25 +177,36 @@ function abortError(signal) {
   return new CanceledError('[canceled] the call was aborted', { code: 'canceled', cause: signal.reason })
 }
 
-/** Runs `start(handle)` with a native cancel handle tripped by `signal`. */
+/**
+ * Set by `ticksupply/otel` while its instrumentation is enabled: `capture()` files the caller's
+ * active context and returns its number, the parent of the call's spans.
+ */
+let telemetry = null
+
+/**
+ * Runs `start(handle)` with a native handle tripped by `signal` and carrying the caller's
+ * tracing context; without either, with none.
+ */
 async function cancellable(signal, start) {
-  if (!signal) {
+  const context = telemetry === null ? null : telemetry.capture()
+  if (!signal && context === null) {
     try {
       return await start(null)
     } catch (e) {
       throw toError(e)
     }
   }
-  if (signal.aborted) throw abortError(signal)
+  if (signal?.aborted) throw abortError(signal)
   const handle = new native.CancelHandle()
+  if (context !== null) handle.setParent(context)
   const onAbort = () => handle.cancel()
-  signal.addEventListener('abort', onAbort, { once: true })
+  signal?.addEventListener('abort', onAbort, { once: true })
   try {
     return await start(handle)
   } catch (e) {
     throw toError(e, signal)
   } finally {
-    signal.removeEventListener('abort', onAbort)
+    signal?.removeEventListener('abort', onAbort)
   }
 }
 
@@ -641,3 +652,9 @@ module.exports = {
   ...errorClasses,
   VERSION: native.coreVersion(),
 }
+// For `ticksupply/otel` only (not enumerable: not part of the API).
+Object.defineProperty(module.exports, '_setTelemetry', {
+  value: (hooks) => {
+    telemetry = hooks
+  },
+})

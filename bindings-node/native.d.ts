@@ -9,10 +9,15 @@
  */
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
-/** Cancels the calls it is passed to; `index.js` trips it from an `AbortSignal`. */
+/**
+ * What `index.js` passes with a call: cancellation, tripped from an `AbortSignal`, and, when
+ * telemetry is on, the caller's tracing context.
+ */
 export declare class CancelHandle {
   constructor()
   cancel(): void
+  /** The caller's context (a number of `ticksupply/otel`'s table) for the call's spans. */
+  setParent(context: number): void
 }
 
 export declare class NativeClient {
@@ -117,3 +122,16 @@ export declare function runCli(argv: Array<string>): number
  * (`sink(level, line)`, or stderr when absent).
  */
 export declare function setLogSink(level: string, sink?: ((level: string, line: string) => void) | null): void
+
+/**
+ * Installs the observer of every client of the process (or removes it when called without
+ * callbacks).
+ */
+export declare function setObserver(start?: ((name: string, kind: string, startMs: number, attributes: string, parent: number | null) => StartedSpan) | null, end?: ((span: number, attributes: string, error: string | null, endMs: number) => void) | null, release?: ((context: number) => void) | null, record?: ((measurements: string) => void) | null): void
+
+/** What `start` answers: the span's and its context's numbers, and its `traceparent`. */
+export interface StartedSpan {
+  span: number
+  context: number
+  traceparent?: string
+}

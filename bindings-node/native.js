@@ -844,3 +844,4 @@ module.exports.nanosFields = nativeBinding.nanosFields
 module.exports.readArtifacts = nativeBinding.readArtifacts
 module.exports.runCli = nativeBinding.runCli
 module.exports.setLogSink = nativeBinding.setLogSink
+module.exports.setObserver = nativeBinding.setObserver

@@ -52,6 +52,23 @@ async function main() {
   switch (what) {
     case 'sequential':
       return rate(c.small, 1)
+    case 'sequential-otel': {
+      // Telemetry on: the SDK's providers (the package's own dev dependencies), spans to a batch
+      // processor whose exporter drops them.
+      const pkg = require('node:module').createRequire(path.join(__dirname, '..', '..', 'bindings-node', 'index.js'))
+      const { trace, metrics, context } = pkg('@opentelemetry/api')
+      const { AsyncLocalStorageContextManager } = pkg('@opentelemetry/context-async-hooks')
+      const { BasicTracerProvider, BatchSpanProcessor } = pkg('@opentelemetry/sdk-trace-base')
+      const { MeterProvider } = pkg('@opentelemetry/sdk-metrics')
+      const { registerInstrumentations } = pkg('@opentelemetry/instrumentation')
+      const { TicksupplyInstrumentation } = pkg('./otel.js')
+      const drop = { export: (_spans, done) => done({ code: 0 }), shutdown: async () => {} }
+      context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable())
+      trace.setGlobalTracerProvider(new BasicTracerProvider({ spanProcessors: [new BatchSpanProcessor(drop)] }))
+      metrics.setGlobalMeterProvider(new MeterProvider())
+      registerInstrumentations({ instrumentations: [new TicksupplyInstrumentation()] })
+      return rate(c.small, 1)
+    }
     case 'page':
       return rate(c.page, 1)
     case 'concurrent':

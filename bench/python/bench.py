@@ -24,6 +24,26 @@ def sequential(base, window):
     return n / (time.perf_counter() - start)
 
 
+def sequential_otel(base, window):
+    """`sequential` with telemetry on: the SDK's tracer and meter providers, spans to a batch
+    processor whose exporter drops them (the export itself is not ours to time)."""
+    from opentelemetry.sdk.metrics import MeterProvider
+    from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
+    from ticksupply.otel import TicksupplyInstrumentor
+
+    class Drop(SpanExporter):
+        def export(self, spans):
+            return SpanExportResult.SUCCESS
+
+    tracer_provider = TracerProvider()
+    tracer_provider.add_span_processor(BatchSpanProcessor(Drop()))
+    meter_provider = MeterProvider(metric_readers=[InMemoryMetricReader()])
+    TicksupplyInstrumentor().instrument(tracer_provider=tracer_provider, meter_provider=meter_provider)
+    return sequential(base, window)
+
+
 def page(base, window):
     from ticksupply import Client
 
@@ -67,5 +87,12 @@ def import_ms(base, window):
 
 if __name__ == "__main__":
     base, what, secs = sys.argv[1], sys.argv[2], float(sys.argv[3])
-    value = {"sequential": sequential, "page": page, "concurrent": concurrent, "import": import_ms}[what](base, secs)
+    runs = {
+        "sequential": sequential,
+        "sequential-otel": sequential_otel,
+        "page": page,
+        "concurrent": concurrent,
+        "import": import_ms,
+    }
+    value = runs[what](base, secs)
     print(json.dumps({"what": what, "value": value}))

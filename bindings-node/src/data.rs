@@ -6,7 +6,7 @@ use napi_derive::napi;
 use ticksupply::Client;
 use ticksupply::data::DataStream;
 
-use crate::{CancelHandle, cancellable, reject};
+use crate::{CallScope, CancelHandle, cancellable, reject};
 
 /// What to read (JSON arguments, parsed by the core) and the client for an export.
 #[napi]
@@ -42,7 +42,7 @@ impl NativeData {
     /// Every batch, as one IPC stream.
     #[napi]
     pub async fn all(&self, cancel: Option<&CancelHandle>) -> Result<Buffer> {
-        let rx = cancel.map(|c| c.subscribe());
+        let rx = CallScope::of(cancel);
         let request = self.request().map_err(reject)?;
         let (schema, batches) = cancellable(request.collect(), rx).await.map_err(reject)?;
         let bytes = ticksupply::bindings::data::ipc(&schema, &batches).map_err(reject)?;
@@ -53,7 +53,7 @@ impl NativeData {
     /// last.
     #[napi]
     pub async fn next(&self, cancel: Option<&CancelHandle>) -> Result<Option<Buffer>> {
-        let rx = cancel.map(|c| c.subscribe());
+        let rx = CallScope::of(cancel);
         let slot = self.stream.clone();
         let request = self.request();
         let step = async move {
@@ -78,7 +78,7 @@ impl NativeData {
     /// Writes one Parquet file (zstd) through `<path>.part`; resolves to the number of rows.
     #[napi]
     pub async fn to_parquet(&self, path: String, cancel: Option<&CancelHandle>) -> Result<f64> {
-        let rx = cancel.map(|c| c.subscribe());
+        let rx = CallScope::of(cancel);
         let request = self.request().map_err(reject)?;
         let written = cancellable(request.to_parquet(path), rx)
             .await

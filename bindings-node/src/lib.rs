@@ -7,6 +7,7 @@
 
 mod data;
 mod logging;
+mod telemetry;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -119,10 +120,12 @@ fn reply((body, m): CoreReply) -> Reply {
     }
 }
 
-/// Cancels the calls it is passed to; `index.js` trips it from an `AbortSignal`.
+/// What `index.js` passes with a call: cancellation, tripped from an `AbortSignal`, and, when
+/// telemetry is on, the caller's tracing context.
 #[napi]
 pub struct CancelHandle {
     tx: watch::Sender<bool>,
+    parent: std::sync::Mutex<Option<ticksupply::telemetry::Parent>>,
 }
 
 #[napi]
@@ -132,6 +135,7 @@ impl CancelHandle {
     pub fn new() -> Self {
         CancelHandle {
             tx: watch::channel(false).0,
+            parent: std::sync::Mutex::new(None),
         }
     }
 
@@ -139,21 +143,37 @@ impl CancelHandle {
     pub fn cancel(&self) {
         self.tx.send_replace(true);
     }
-}
 
-impl CancelHandle {
-    pub(crate) fn subscribe(&self) -> watch::Receiver<bool> {
-        self.tx.subscribe()
+    /// The caller's context (a number of `ticksupply/otel`'s table) for the call's spans.
+    #[napi]
+    pub fn set_parent(&self, context: u32) {
+        *self.parent.lock().unwrap_or_else(|p| p.into_inner()) = telemetry::parent(context);
     }
 }
 
-/// Runs `fut` unless `cancel` trips first (dropping the future stops the call, its retries and
-/// backoff at once).
+/// A call's cancellation and tracing parent, taken from its handle before the call runs.
+pub(crate) struct CallScope {
+    cancel: Option<watch::Receiver<bool>>,
+    parent: Option<ticksupply::telemetry::Parent>,
+}
+
+impl CallScope {
+    pub(crate) fn of(handle: Option<&CancelHandle>) -> CallScope {
+        CallScope {
+            cancel: handle.map(|h| h.tx.subscribe()),
+            parent: handle.and_then(|h| h.parent.lock().unwrap_or_else(|p| p.into_inner()).clone()),
+        }
+    }
+}
+
+/// Runs `fut` unless the call is canceled first (dropping the future stops the call, its
+/// retries and backoff at once), with the caller's context as its spans' parent.
 async fn cancellable<T>(
     fut: impl std::future::Future<Output = ticksupply::Result<T>>,
-    cancel: Option<watch::Receiver<bool>>,
+    scope: CallScope,
 ) -> ticksupply::Result<T> {
-    match cancel {
+    let fut = ticksupply::telemetry::with_parent(scope.parent, fut);
+    match scope.cancel {
         None => fut.await,
         Some(mut rx) => tokio::select! {
             out = fut => out,
@@ -267,7 +287,7 @@ impl NativeClient {
         args: String,
         cancel: Option<&CancelHandle>,
     ) -> Result<Reply> {
-        let rx = cancel.map(|c| c.tx.subscribe());
+        let rx = CallScope::of(cancel);
         let fut = ops::build(&self.inner, &op, &args, Format::TextQuotedNanos).map_err(reject)?;
         cancellable(fut, rx).await.map(reply).map_err(reject)
     }
@@ -283,7 +303,7 @@ impl NativeClient {
         progress: ProgressFn,
         cancel: Option<&CancelHandle>,
     ) -> Result<Reply> {
-        let rx = cancel.map(|c| c.tx.subscribe());
+        let rx = CallScope::of(cancel);
         let report = move |done: u64, total: u64| {
             progress.call(
                 (done as f64, total as f64).into(),
@@ -326,7 +346,7 @@ impl NativePages {
     /// The next page, or `null` after the last.
     #[napi]
     pub async fn next(&self, cancel: Option<&CancelHandle>) -> Result<Option<Reply>> {
-        let rx = cancel.map(|c| c.tx.subscribe());
+        let rx = CallScope::of(cancel);
         let pages = self.pages.clone();
         let next = async move { pages.lock().await.next().await.transpose() };
         cancellable(next, rx)

@@ -46,8 +46,9 @@ impl NativeData {
     fn prepare(&self, py: Python<'_>) -> PyResult<NativePrepared> {
         let request = ticksupply::bindings::data::request(self.client.as_deref(), &self.args)
             .map_err(|e| convert::error(py, e))?;
-        let prepared = runtime::block_on_interruptible(py, request.prepare())?
-            .map_err(|e| convert::error(py, e))?;
+        let prepared =
+            runtime::block_on_interruptible(py, crate::telemetry::scoped(py, request.prepare()))?
+                .map_err(|e| convert::error(py, e))?;
         Ok(NativePrepared { prepared })
     }
 }
@@ -68,8 +69,9 @@ impl NativePrepared {
             Some(n) => self.prepared.with_batch_rows(n),
             None => self.prepared.clone(),
         };
-        let stream = runtime::block_on_interruptible(py, async move { prepared.open().await })?
-            .map_err(|e| convert::error(py, e))?;
+        let open = crate::telemetry::scoped(py, async move { prepared.open().await });
+        let stream =
+            runtime::block_on_interruptible(py, open)?.map_err(|e| convert::error(py, e))?;
         Ok(NativeBatches::new(stream))
     }
 
@@ -77,9 +79,9 @@ impl NativePrepared {
     /// `(rows, bytes)`. Ctrl-C stops it and leaves no file.
     fn to_parquet(&self, py: Python<'_>, path: std::path::PathBuf) -> PyResult<(u64, u64)> {
         let prepared = self.prepared.clone();
+        let write = crate::telemetry::scoped(py, async move { prepared.to_parquet(path).await });
         let written =
-            runtime::block_on_interruptible(py, async move { prepared.to_parquet(path).await })?
-                .map_err(|e| convert::error(py, e))?;
+            runtime::block_on_interruptible(py, write)?.map_err(|e| convert::error(py, e))?;
         Ok((written.rows, written.bytes))
     }
 }

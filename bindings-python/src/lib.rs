@@ -5,6 +5,7 @@ mod convert;
 mod data;
 mod logging;
 mod runtime;
+mod telemetry;
 
 use std::sync::Arc;
 
@@ -66,7 +67,9 @@ impl NativeClient {
             }
             _ => ops::build(&core, op, args, Format::Text),
         };
-        out.map_err(|e| convert::error(py, e))
+        // The caller's tracing context, when telemetry is on, is the parent of the call's spans.
+        out.map(|fut| telemetry::scoped(py, fut) as ops::Pending)
+            .map_err(|e| convert::error(py, e))
     }
 }
 
@@ -276,6 +279,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<convert::Meta>()?;
     m.add_function(wrap_pyfunction!(_shutdown, m)?)?;
     m.add_function(wrap_pyfunction!(cli_main, m)?)?;
+    m.add_function(wrap_pyfunction!(telemetry::_set_observer, m)?)?;
     m.add("CORE_VERSION", ticksupply::client::VERSION)?;
     Ok(())
 }
@@ -300,19 +304,31 @@ impl NativePages {
     /// The next page as `(data, meta)`, or None after the last.
     fn next_page(&self, py: Python<'_>) -> PyResult<Option<(Py<PyAny>, Py<convert::Meta>)>> {
         let pages = self.pages.clone();
-        let next = runtime::block_on_interruptible(py, async move {
-            use futures_util::StreamExt;
-            pages.lock().await.next().await
-        })?;
+        let next = runtime::block_on_interruptible(
+            py,
+            telemetry::scoped(py, async move {
+                use futures_util::StreamExt;
+                pages.lock().await.next().await
+            }),
+        )?;
         next.map(|out| convert::outcome(py, out)).transpose()
     }
 
     /// Like `next_page`, settling an asyncio future; the value is None after the last page.
-    fn next_page_async(&self, loop_: Py<PyAny>, fut: Py<PyAny>, settle: Py<PyAny>) -> NativeTask {
+    fn next_page_async(
+        &self,
+        py: Python<'_>,
+        loop_: Py<PyAny>,
+        fut: Py<PyAny>,
+        settle: Py<PyAny>,
+    ) -> NativeTask {
         let pages = self.pages.clone();
-        let join = runtime::handle().spawn(async move {
+        let page = telemetry::scoped(py, async move {
             use futures_util::StreamExt;
-            let next = pages.lock().await.next().await;
+            pages.lock().await.next().await
+        });
+        let join = runtime::handle().spawn(async move {
+            let next = page.await;
             // Every Python object is used and dropped inside one attach: touching Python after
             // it (even a decref) can meet an interpreter that is shutting down.
             Python::attach(move |py| {

@@ -40,6 +40,10 @@ pub struct Cli {
 
     #[command(subcommand)]
     pub command: Command,
+
+    /// The OTLP export the environment asks for (`OTEL_EXPORTER_OTLP_ENDPOINT`), set by `run`.
+    #[arg(skip)]
+    pub telemetry: Option<std::sync::Arc<crate::otel::Otlp>>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -37,6 +37,12 @@ pub fn builder(cli: &Cli) -> ClientBuilder {
         .user_agent(format!("ticksupply-cli/{}", env!("CARGO_PKG_VERSION")))
         .pace_rate_limit(true)
         .error_context(true);
+    // Only the command's own OTLP export: never the observer of a Python or Node program that
+    // runs the command in its process.
+    b = match &cli.telemetry {
+        Some(otlp) => b.telemetry(otlp.observer()),
+        None => b.without_telemetry(),
+    };
     if let Some(secs) = cli.timeout {
         b = b.timeout(std::time::Duration::from_secs(secs));
     }
@@ -88,6 +94,29 @@ pub async fn dispatch(cli: Cli) -> Result<(), CliError> {
         Command::Auth(cmd) => return crate::auth::run(&cli, cmd).await,
         _ => client(&cli)?,
     };
+    // With OTLP export on, the whole command is one trace under this span.
+    let name = format!("ticksupply {}", command_name(&cli.command));
+    ticksupply::telemetry::in_operation(&client, &name, Vec::new, run(&client, cli)).await
+}
+
+/// The command's name, for its span.
+fn command_name(c: &Command) -> &'static str {
+    match c {
+        Command::Exchanges(_) => "exchanges",
+        Command::Instruments(_) => "instruments",
+        Command::Datastreams(_) => "datastreams",
+        Command::Subscriptions(_) => "subscriptions",
+        Command::Exports(_) => "exports",
+        Command::Schemas(_) => "schemas",
+        Command::Availability { .. } => "availability",
+        Command::Billing => "billing",
+        Command::Sync(_) => "sync",
+        Command::Auth(_) => "auth",
+    }
+}
+
+async fn run(client: &Client, cli: Cli) -> Result<(), CliError> {
+    let client = client.clone();
     let json = cli.json;
     match cli.command {
         Command::Exchanges(ExchangesCmd::List) => exchanges(&client, json).await,

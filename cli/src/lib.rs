@@ -10,6 +10,7 @@ pub mod args;
 pub mod auth;
 pub mod commands;
 pub mod error;
+pub mod otel;
 pub mod output;
 pub mod sync;
 pub mod table;
@@ -46,7 +47,15 @@ pub fn run(argv: Vec<String>) -> i32 {
     run_parsed(cli)
 }
 
-fn run_parsed(cli: args::Cli) -> i32 {
+fn run_parsed(mut cli: args::Cli) -> i32 {
+    let otlp = match otel::Otlp::from_env() {
+        Ok(o) => o.map(std::sync::Arc::new),
+        Err(e) => {
+            output::err(&e.to_string());
+            return e.exit_code();
+        }
+    };
+    cli.telemetry = otlp.clone();
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .thread_name("ticksupply-cli")
@@ -61,6 +70,9 @@ fn run_parsed(cli: args::Cli) -> i32 {
     };
     let result = rt.block_on(commands::dispatch(cli));
     rt.shutdown_timeout(SHUTDOWN_GRACE);
+    if let Some(o) = otlp {
+        o.shutdown();
+    }
     match result {
         Ok(()) => 0,
         Err(e) => {

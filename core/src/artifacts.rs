@@ -22,6 +22,7 @@ use crate::batch_writer::BatchWriter;
 use crate::client::Client;
 use crate::error::{Error, Result};
 use crate::resources::exports::{ArtifactDownload, ExportJob, ExportStatus};
+use crate::telemetry;
 
 /// How often a single artifact fetch may fail in transport before the download gives up.
 const MAX_TRANSPORT_RETRIES: u32 = 5;
@@ -68,6 +69,18 @@ impl WaitRequest {
     /// Polls until the export succeeds (returning it), ends otherwise ([`Error::ExportFailed`],
     /// carrying the job and its reason) or the timeout passes ([`Error::WaitTimeout`]).
     pub async fn send(self) -> Result<ExportJob> {
+        let client = self.client.clone();
+        let id = self.id.clone();
+        telemetry::in_operation(
+            &client,
+            "ticksupply.exports.wait",
+            || vec![telemetry::Attribute::str("ticksupply.export.id", id)],
+            self.poll(),
+        )
+        .await
+    }
+
+    async fn poll(self) -> Result<ExportJob> {
         let start = Instant::now();
         let mut interval = self.poll_interval;
         loop {
@@ -143,12 +156,24 @@ impl Urls {
     }
 }
 
-/// Bytes of one artifact from `offset`, with the key never attached.
+/// Bytes of one artifact from `offset`, with the key never attached (nor a `traceparent`: the
+/// artifact host is not the API). Traced up to the response's headers.
 async fn fetch(
     client: &Client,
     url: &str,
     offset: u64,
+    resend_count: u32,
 ) -> std::result::Result<reqwest::Response, reqwest::Error> {
+    let trace = telemetry::attempt::start(
+        client,
+        telemetry::attempt::Target {
+            method: "GET",
+            template: None,
+            url: telemetry::attempt::UrlRef::Text(url),
+            resend_count,
+        },
+    )
+    .await;
     let mut req = client
         .inner
         .http
@@ -157,7 +182,32 @@ async fn fetch(
     if offset > 0 {
         req = req.header(RANGE, format!("bytes={offset}-"));
     }
-    req.send().await
+    let resp = req.send().await;
+    if let Some(t) = trace {
+        let (status, failure) = match &resp {
+            Ok(r) => (Some(r.status().as_u16()), None),
+            // reqwest's message names the URL, whose query is a signature: not in telemetry.
+            Err(e) => (
+                None,
+                Some(telemetry::attempt::Failure {
+                    code: if e.is_timeout() {
+                        "timeout"
+                    } else {
+                        "network_error"
+                    }
+                    .into(),
+                    message: "the artifact request failed before a response".into(),
+                }),
+            ),
+        };
+        t.end(telemetry::attempt::Outcome {
+            status,
+            failure,
+            request_id: None,
+            rate_limit: None,
+        });
+    }
+    resp
 }
 
 /// Whether a 206 starts where we asked.
@@ -217,6 +267,18 @@ impl DownloadRequest {
     /// Downloads every artifact into the destination directory; returns their paths in the
     /// order the API lists them.
     pub async fn send(self) -> Result<Vec<PathBuf>> {
+        let client = self.client.clone();
+        let id = self.id.clone();
+        telemetry::in_operation(
+            &client,
+            "ticksupply.exports.download",
+            || vec![telemetry::Attribute::str("ticksupply.export.id", id)],
+            self.run(),
+        )
+        .await
+    }
+
+    async fn run(self) -> Result<Vec<PathBuf>> {
         let listing = self.client.exports().get_download(&self.id).await?;
         tokio::fs::create_dir_all(&self.dest).await.map_err(|e| {
             download_error(
@@ -281,13 +343,13 @@ impl DownloadRequest {
             // Each artifact is its own task, so its chunks are polled where the socket is
             // driven: a caller that blocks on this future (as the Python binding does) is not
             // woken for every chunk.
-            Task(tokio::spawn(async move {
+            Task(tokio::spawn(telemetry::carry(async move {
                 let seen = |n: u64| {
                     counters[i].store(n, Ordering::Relaxed);
                     report();
                 };
                 download_one(&client, &urls, &a, &dest, durable, &seen).await
-            }))
+            })))
         });
         futures_util::stream::iter(jobs)
             .buffered(self.concurrency)
@@ -363,10 +425,11 @@ async fn download_one(
         have = 0;
     }
     seen(have);
-    let (mut failures, mut refreshes) = (0u32, 0u32);
+    let (mut failures, mut refreshes, mut sent) = (0u32, 0u32, 0u32);
     while have < a.bytes {
         let url = urls.get(&a.id).await.unwrap_or_else(|| a.url.clone());
-        let outcome = match fetch(client, &url, have).await {
+        sent += 1;
+        let outcome = match fetch(client, &url, have, sent - 1).await {
             Err(e) => Err(e.to_string()),
             Ok(resp) => match resp.status() {
                 StatusCode::FORBIDDEN | StatusCode::UNAUTHORIZED | StatusCode::GONE => {
@@ -578,11 +641,12 @@ pub(crate) async fn feed(
     a: ArtifactDownload,
     tx: tokio::sync::mpsc::Sender<std::io::Result<Bytes>>,
 ) {
-    let (mut have, mut failures, mut refreshes) = (0u64, 0u32, 0u32);
+    let (mut have, mut failures, mut refreshes, mut sent) = (0u64, 0u32, 0u32, 0u32);
     let fail = |m: String| std::io::Error::other(m);
     while have < a.bytes {
         let url = urls.get(&a.id).await.unwrap_or_else(|| a.url.clone());
-        let resp = match fetch(&client, &url, have).await {
+        sent += 1;
+        let resp = match fetch(&client, &url, have, sent - 1).await {
             Ok(r) => r,
             Err(e) => {
                 failures += 1;
@@ -648,7 +712,7 @@ pub fn rows(client: Client, export_id: String) -> impl Stream<Item = Result<Row>
     // on its caller's thread).
     futures_util::stream::once(async move {
         let (out_tx, out_rx) = tokio::sync::mpsc::channel::<Result<Row>>(1024);
-        tokio::spawn(produce_rows(client, export_id, out_tx));
+        tokio::spawn(telemetry::carry(produce_rows(client, export_id, out_tx)));
         futures_util::stream::unfold(
             out_rx,
             |mut rx| async move { rx.recv().await.map(|r| (r, rx)) },
@@ -696,7 +760,7 @@ async fn produce_rows(
     for a in listing.artifacts {
         let (tx, rx) = tokio::sync::mpsc::channel(16);
         let (name, bytes) = (a.filename.clone(), a.bytes);
-        tokio::spawn(feed(client.clone(), urls.clone(), a, tx));
+        tokio::spawn(telemetry::carry(feed(client.clone(), urls.clone(), a, tx)));
         let out = out_tx.clone();
         let parsed = tokio::task::spawn_blocking(move || {
             parse(ChannelReader::new(rx, &name, bytes), &name, &out)

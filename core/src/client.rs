@@ -41,6 +41,8 @@ pub(crate) struct Inner {
     pub pacer: Option<Arc<crate::pacing::Pacer>>,
     /// Errors as [`Error::Context`] (see [`ClientBuilder::error_context`]).
     pub error_context: bool,
+    /// Where attempts are reported ([`ClientBuilder::telemetry`]).
+    pub telemetry: crate::telemetry::Reporting,
 }
 
 impl fmt::Debug for Client {
@@ -109,6 +111,7 @@ impl Client {
                 own_http: self.inner.own_http,
                 pacer,
                 error_context: self.inner.error_context,
+                telemetry: self.inner.telemetry.clone(),
             }),
         })
     }
@@ -137,6 +140,7 @@ impl Client {
                 own_http: inner.own_http,
                 pacer: inner.pacer.clone(),
                 error_context: inner.error_context,
+                telemetry: inner.telemetry.clone(),
             }),
         })
     }
@@ -220,6 +224,7 @@ pub struct ClientBuilder {
     pace_rate_limit: bool,
     max_request_rate: Option<u32>,
     error_context: bool,
+    telemetry: crate::telemetry::Reporting,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -337,6 +342,22 @@ impl ClientBuilder {
         self
     }
 
+    /// Reports every attempt to `observer` (default: the process-wide observer, if one is
+    /// installed; else nothing, at no cost). With the `opentelemetry` feature,
+    /// `.telemetry(ticksupply::telemetry::OpenTelemetry::global())` gives spans and metrics
+    /// through the global OpenTelemetry providers. See [`crate::telemetry`].
+    pub fn telemetry(mut self, observer: impl crate::telemetry::Observer + 'static) -> Self {
+        self.telemetry = crate::telemetry::Reporting::To(Arc::new(observer));
+        self
+    }
+
+    /// Reports nothing, even when a process-wide observer is installed (the command line, run
+    /// inside a Python or Node program that traces its own clients).
+    pub fn without_telemetry(mut self) -> Self {
+        self.telemetry = crate::telemetry::Reporting::Off;
+        self
+    }
+
     pub fn build(self) -> Result<Client> {
         let resolved = crate::profiles::resolve(
             self.api_key.as_ref().map(|(k, s)| (k.as_str(), s.clone())),
@@ -390,6 +411,7 @@ impl ClientBuilder {
                     .pace_rate_limit
                     .then(|| Arc::new(crate::pacing::Pacer::with_max_rate(self.max_request_rate))),
                 error_context: self.error_context,
+                telemetry: self.telemetry,
             }),
         })
     }

@@ -35,6 +35,7 @@ pub mod profiles;
 pub mod request;
 pub mod resources;
 pub mod retry;
+pub mod telemetry;
 pub mod timestamp;
 mod tls;
 pub mod transport;

@@ -17,10 +17,12 @@ use crate::config::ApiKey;
 use crate::error::{BODY_EXCERPT_CHARS, Error, ErrorContext, Result, class_status};
 use crate::meta::{RateLimit, ResponseMeta};
 use crate::retry::{self, MAX_RETRY_AFTER};
+use crate::telemetry;
 
 const X_API_KEY: HeaderName = HeaderName::from_static("x-api-key");
 const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
+const TRACEPARENT: HeaderName = HeaderName::from_static("traceparent");
 /// A response body larger than this is refused rather than buffered.
 pub const MAX_RESPONSE_BYTES: usize = 64 << 20;
 
@@ -174,6 +176,36 @@ enum Attempt {
     Fail(Error),
 }
 
+/// One attempt of a call: its number, whether replaying it is safe, the time left for it, its
+/// pacing ticket and its `traceparent` (telemetry on).
+struct AttemptOf {
+    n: u32,
+    safe: bool,
+    remaining: Duration,
+    ticket: crate::pacing::Ticket,
+    traceparent: Option<HeaderValue>,
+}
+
+impl Attempt {
+    /// What the attempt came to, for its span and metrics.
+    fn report(&self) -> telemetry::attempt::Outcome<'_> {
+        match self {
+            Attempt::Done(r) => telemetry::attempt::Outcome {
+                status: Some(r.status),
+                failure: None,
+                request_id: r.meta.request_id.as_deref(),
+                rate_limit: Some(&r.meta.rate_limit),
+            },
+            Attempt::Retry { error, .. } | Attempt::Fail(error) => telemetry::attempt::Outcome {
+                status: error.status(),
+                failure: Some(telemetry::attempt::Failure::of(error)),
+                request_id: error.request_id(),
+                rate_limit: error.rate_limit(),
+            },
+        }
+    }
+}
+
 impl Client {
     fn build_url(&self, spec: &RequestSpec) -> url::Url {
         let base = &self.inner.base;
@@ -235,9 +267,28 @@ impl Client {
                 });
             }
             let attempt_start = Instant::now();
-            let outcome = self
-                .attempt(&spec, &url, remaining, attempt, safe, ticket)
-                .await;
+            let trace = telemetry::attempt::start(
+                self,
+                telemetry::attempt::Target {
+                    method: spec.method.as_str(),
+                    template: Some(spec.template),
+                    url: telemetry::attempt::UrlRef::Parsed(&url),
+                    resend_count: attempt - 1,
+                },
+            )
+            .await;
+            let traceparent = trace.as_ref().and_then(|t| t.traceparent().cloned());
+            let this = AttemptOf {
+                n: attempt,
+                safe,
+                remaining,
+                ticket,
+                traceparent,
+            };
+            let outcome = self.attempt(&spec, &url, this).await;
+            if let Some(t) = trace {
+                t.end(outcome.report());
+            }
             let (error, floor) = match outcome {
                 Attempt::Done(mut r) => {
                     r.meta.attempts = attempt;
@@ -278,15 +329,14 @@ impl Client {
         }
     }
 
-    async fn attempt(
-        &self,
-        spec: &RequestSpec,
-        url: &url::Url,
-        remaining: Duration,
-        n: u32,
-        safe: bool,
-        ticket: crate::pacing::Ticket,
-    ) -> Attempt {
+    async fn attempt(&self, spec: &RequestSpec, url: &url::Url, this: AttemptOf) -> Attempt {
+        let AttemptOf {
+            n,
+            safe,
+            remaining,
+            ticket,
+            traceparent,
+        } = this;
         let inner = &self.inner;
         let key = inner.key.load_full();
         let timeout = inner.timeout.min(remaining);
@@ -301,6 +351,9 @@ impl Client {
             && let Ok(v) = HeaderValue::from_str(k)
         {
             req = req.header(IDEMPOTENCY_KEY, v);
+        }
+        if let Some(t) = traceparent {
+            req = req.header(TRACEPARENT, t);
         }
         match &spec.body {
             Some(b) => {

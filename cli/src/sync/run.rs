@@ -410,7 +410,21 @@ fn time_column(s: &ExportSchemaWithVersion) -> Option<String> {
 impl Ctx<'_> {
     async fn process(&self, work: WindowWork) {
         let w = work.window.clone();
-        if let Err(e) = self.sync_window(work).await {
+        let attributes = || {
+            use ticksupply::telemetry::Attribute;
+            vec![
+                Attribute::str("ticksupply.datastream", w.ds.label()),
+                Attribute::int("ticksupply.datastream.id", w.ds.id),
+                Attribute::str("ticksupply.sync.window.start", rfc3339(w.start)),
+            ]
+        };
+        let synced = ticksupply::telemetry::in_operation(
+            self.client,
+            "ticksupply.sync.window",
+            attributes,
+            self.sync_window(work),
+        );
+        if let Err(e) = synced.await {
             self.progress.event(Event::Failed { w: &w, error: &e });
         }
         self.progress.budget(self.client.rate_limit_seen());

@@ -414,11 +414,32 @@ impl Prepared {
     /// Starts decoding (the first artifacts download); the stream knows its schema before the
     /// first batch.
     pub async fn open(&self) -> Result<DataStream> {
+        let client = self.artifacts.iter().find_map(|a| match &a.input {
+            Input::Url { client, .. } => Some(client),
+            Input::Path(_) => None,
+        });
+        let span = match client {
+            Some(c) => {
+                crate::telemetry::OperationSpan::start(c, "ticksupply.exports.data", || {
+                    vec![crate::telemetry::Attribute::int(
+                        "ticksupply.export.artifacts",
+                        self.artifacts.len() as i64,
+                    )]
+                })
+                .await
+            }
+            None => None,
+        };
+        let parent = match &span {
+            Some(s) => s.parent(),
+            None => crate::telemetry::current_parent(),
+        };
         let ctx = Arc::new(Ctx {
             choice: self.choice.clone(),
             batch_rows: self.batch_rows,
             handle: tokio::runtime::Handle::current(),
             first: Mutex::new(None),
+            parent,
         });
         let mut rest = self.artifacts.clone().into_iter();
         let mut queue = VecDeque::new();
@@ -441,7 +462,12 @@ impl Prepared {
                 },
             },
         };
-        let state = Pipeline { queue, rest, ctx };
+        let state = Pipeline {
+            queue,
+            rest,
+            ctx,
+            span,
+        };
         let batches = futures_util::stream::unfold(state, Pipeline::next);
         Ok(DataStream::shaped(schema, Box::pin(batches), self.shape))
     }
@@ -617,6 +643,8 @@ struct Ctx {
     handle: tokio::runtime::Handle,
     /// The first schema an artifact reported; every other must equal it.
     first: Mutex<Option<(String, SchemaRef)>>,
+    /// Where the downloads' spans start (telemetry on).
+    parent: Option<crate::telemetry::Parent>,
 }
 
 impl Ctx {
@@ -775,7 +803,10 @@ fn decode_artifact(
 fn url_reader(ctx: &Ctx, client: Client, urls: Arc<Urls>, a: ArtifactDownload) -> ChannelReader {
     let (tx, rx) = tokio::sync::mpsc::channel(16);
     let reader = ChannelReader::new(rx, &a.filename, a.bytes);
-    ctx.handle.spawn(feed(client, urls, a, tx));
+    ctx.handle.spawn(crate::telemetry::carry_parent(
+        ctx.parent.clone(),
+        feed(client, urls, a, tx),
+    ));
     reader
 }
 
@@ -802,6 +833,8 @@ struct Pipeline {
     queue: VecDeque<tokio::sync::mpsc::Receiver<Result<RecordBatch>>>,
     rest: std::vec::IntoIter<Artifact>,
     ctx: Arc<Ctx>,
+    /// The read's span (telemetry on): ends when the stream ends or is dropped.
+    span: Option<crate::telemetry::OperationSpan>,
 }
 
 impl Pipeline {
@@ -811,6 +844,9 @@ impl Pipeline {
             match front.recv().await {
                 Some(Ok(batch)) => return Some((Ok(batch), self)),
                 Some(Err(e)) => {
+                    if let Some(s) = &mut self.span {
+                        s.fail(&e);
+                    }
                     // The first error ends the stream: no artifact after it is read.
                     self.queue.clear();
                     self.rest = Vec::new().into_iter();
