@@ -11,7 +11,7 @@ SCHEMA_VENV := .venv-schemathesis
 VENV := .venv
 
 # moto 5.1.5 is the first whose S3 honours If-Match, which sync's conditional writes rely on.
-.PHONY: figures test-keyring props chaos cli-bin bench all demo dist test-dist test-readme test test-rust test-python test-node test-examples python-dev node-dev lint lint-workflows official-clients official-rust official-python schemathesis mock clean
+.PHONY: docs test-docs figures test-keyring props chaos cli-bin bench all demo dist test-dist test-readme test test-rust test-python test-node test-examples python-dev node-dev lint lint-workflows official-clients official-rust official-python schemathesis mock clean
 
 all: test
 
@@ -37,7 +37,7 @@ demo: $(MOCK) python-dev node-dev examples/javascript/node_modules/.ok
 	cargo build --quiet --example profiles -p ticksupply
 	scripts/with-mock -- env TICKSUPPLY_CLI=target/debug/ticksupply bash examples/cli/profiles.sh
 
-test: lint test-rust test-keyring test-python test-node test-examples test-readme test-dist official-clients schemathesis
+test: lint test-rust test-keyring test-python test-node test-examples test-readme test-docs test-dist official-clients schemathesis
 	@echo "make test: all suites passed"
 
 lint: lint-workflows
@@ -90,8 +90,8 @@ python-dev: $(VENV)/.ok
 	cd bindings-python && ../$(VENV)/bin/maturin develop --quiet
 
 test-python: $(MOCK) python-dev $(OFFICIAL_VENV)/.ok cli-bin
-	$(VENV)/bin/ruff check bindings-python tests bench examples scripts
-	$(VENV)/bin/ruff format --check bindings-python tests/official-clients bench examples scripts
+	$(VENV)/bin/ruff check bindings-python tests bench examples scripts docs/tests
+	$(VENV)/bin/ruff format --check bindings-python tests/official-clients bench examples scripts docs/tests
 	cd bindings-python && ../$(VENV)/bin/mypy && ../$(VENV)/bin/pyright --project pyproject.toml
 	cd bindings-python && TICKSUPPLY_OFFICIAL_PYTHON=$(CURDIR)/$(OFFICIAL_VENV)/bin/python ../$(VENV)/bin/python -m pytest -q
 
@@ -104,6 +104,45 @@ cli-bin:
 PROPTEST_CASES ?= 20000
 props:
 	PROPTEST_CASES=$(PROPTEST_CASES) cargo test --release -p ticksupply --features arrow --lib data::props
+
+# The documentation site (mkdocs.yml) into site/, offline, with pinned tools: mkdocs-material for
+# the guides (every example a snippet of a file under examples/ that test-examples runs),
+# mkdocstrings for the Python reference (static: the package and its stubs), TypeDoc's Markdown
+# for the TypeScript reference, the CLI reference from clap (cli/examples/cli_reference.rs), and
+# rustdoc copied in. Strict: a warning (a broken link or anchor, a missing snippet) fails it.
+DOCS_VENV := .venv-docs
+DOCS_TOOLS := 'mkdocs==1.6.1' 'mkdocs-material==9.8.2' 'pymdown-extensions==13.1.2' 'mkdocstrings==1.0.8' \
+  'mkdocstrings-python==2.0.11' 'ruff==0.17.6' 'playwright==1.65.3'
+$(DOCS_VENV)/.ok: Makefile
+	test -x $(DOCS_VENV)/bin/python || $(PYTHON) -m venv $(DOCS_VENV)
+	$(DOCS_VENV)/bin/pip install --quiet --disable-pip-version-check $(DOCS_TOOLS)
+	touch $@
+
+docs: $(DOCS_VENV)/.ok bindings-node/node_modules/.ok
+	rm -rf site docs/reference/javascript docs/reference/rust docs/reference/cli.md
+	cd bindings-node && npx typedoc --options typedoc.json --logLevel Warn
+	cargo run --quiet -p ticksupply-cli --example cli_reference > docs/reference/cli.md
+	rm -rf target/doc && RUSTDOCFLAGS="-D warnings" cargo doc --quiet --no-deps -p ticksupply --features arrow,opentelemetry
+	cp -r target/doc docs/reference/rust
+	NO_MKDOCS_2_WARNING=1 $(DOCS_VENV)/bin/mkdocs build --strict --quiet
+	@echo "docs: site/ built, $$(find site -name '*.html' | wc -l) pages"
+
+# The built site checked offline: every internal link and anchor, then headless Chromium (Debian's
+# package, installed when missing and root) renders it: no console errors on the home page,
+# search, tabs, and screenshots in DOCS_SCREENSHOTS.
+DOCS_SCREENSHOTS ?= target/docs-screenshots
+CHROMIUM ?= /usr/bin/chromium
+export CHROMIUM
+test-docs: docs
+	@if [ ! -x "$(CHROMIUM)" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    export DEBIAN_FRONTEND=noninteractive; \
+	    apt-get install -y -q --no-install-recommends chromium >/dev/null \
+	      || { apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends chromium >/dev/null; }; \
+	  else echo "test-docs: install Debian's chromium package" >&2; exit 2; fi; \
+	fi
+	$(DOCS_VENV)/bin/python docs/tests/check_links.py site
+	$(DOCS_VENV)/bin/python docs/tests/browser_check.py site $(DOCS_SCREENSHOTS)
 
 # The README's telemetry figures, from what the CLI's OTLP test receives (a sync's trace; a
 # key deleted while an app still uses it), rendered with matplotlib into docs/img.
@@ -139,9 +178,10 @@ examples/javascript/node_modules/.ok: examples/javascript/package-lock.json
 # every language.
 test-examples: $(MOCK) python-dev node-dev examples/javascript/node_modules/.ok
 	bindings-node/node_modules/.bin/tsc -p examples/javascript
-	cargo build --quiet --example quickstart --example tour --example profiles --example telemetry -p ticksupply --features arrow,opentelemetry
+	cargo build --quiet --example quickstart --example tour --example profiles --example telemetry --example data -p ticksupply --features arrow,opentelemetry
 	cargo build --quiet -p ticksupply-cli
 	scripts/with-mock -- env TICKSUPPLY_CLI=target/debug/ticksupply TICKSUPPLY_KEYRING=off bash examples/cli/profiles.sh >/dev/null
+	scripts/with-mock --export-delay-ms 200 -- env TICKSUPPLY_CLI=target/debug/ticksupply bash examples/cli/quickstart.sh >/dev/null
 	scripts/same-output --export-delay-ms 200 -- target/debug/examples/quickstart \
 	  -- $(VENV)/bin/python examples/python/quickstart.py -- node examples/javascript/quickstart.mjs \
 	  -- bash examples/curl/quickstart.sh
@@ -150,7 +190,9 @@ test-examples: $(MOCK) python-dev node-dev examples/javascript/node_modules/.ok
 	  -- bash examples/curl/tour.sh
 	TICKSUPPLY_API_KEY=ts_example_key_9f3a scripts/same-output --key demo=ts_example_key_9f3a -- target/debug/examples/telemetry \
 	  -- $(VENV)/bin/python examples/python/telemetry.py -- node examples/javascript/telemetry.mjs
-	@echo "examples: quick start and tour print the same lines in Rust, Python, JavaScript and curl, telemetry in Rust, Python and JavaScript; the profiles walkthrough passes"
+	scripts/same-output --export-delay-ms 100 -- target/debug/examples/data \
+	  -- $(VENV)/bin/python examples/python/data.py -- node examples/javascript/data.mjs
+	@echo "examples: quick start and tour print the same lines in Rust, Python, JavaScript and curl, telemetry and export data in Rust, Python and JavaScript; the CLI quick start and profiles walkthrough pass"
 
 # What users install, built the way it is released: the wheel (abi3, manylinux2014 through zig),
 # the sdist, the npm root package and this machine's platform package (linux-x64-gnu, through
@@ -222,7 +264,7 @@ schemathesis: $(MOCK) $(SCHEMA_VENV)/.ok
 
 clean:
 	cargo clean
-	rm -rf $(VENV) $(OFFICIAL_VENV) $(SCHEMA_VENV) bindings-node/node_modules bindings-node/*.node bindings-node/npm/*/*.node \
+	rm -rf $(VENV) $(OFFICIAL_VENV) $(SCHEMA_VENV) $(DOCS_VENV) site docs/reference/javascript docs/reference/rust docs/reference/cli.md bindings-node/node_modules bindings-node/*.node bindings-node/npm/*/*.node \
 	  examples/javascript/node_modules
 
 # Benchmarks (never part of make test): see bench/run.py and BENCHMARKS.md. The sync section

@@ -1,6 +1,12 @@
-// Types for the `ticksupply` package. Results keep the API's JSON field names; nanosecond
-// fields are `bigint`. Every result object also carries non-enumerable `requestId` and
-// `rateLimit`.
+/**
+ * The `ticksupply` package: {@link Client} and its resources, the error classes, and
+ * {@link ExportData} (an export's rows as Arrow). Results keep the API's JSON field names;
+ * nanosecond fields are `bigint`. Every result object also carries non-enumerable `requestId`
+ * and `rateLimit`.
+ *
+ * @packageDocumentation
+ * @module ticksupply
+ */
 
 export interface RateLimit {
   limitMinute: number | null

@@ -1,3 +1,9 @@
+/**
+ * `ticksupply/otel`: OpenTelemetry spans and metrics of every ticksupply client.
+ *
+ * @packageDocumentation
+ * @module ticksupply/otel
+ */
 import { InstrumentationBase, InstrumentationConfig } from '@opentelemetry/instrumentation'
 
 /**

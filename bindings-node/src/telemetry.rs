@@ -14,8 +14,8 @@ use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi_derive::napi;
 use serde_json::{Map, Value as Json};
 use ticksupply::telemetry::{
-    self, Attribute, BoxFuture, Instrument, Measurement, Observer, Parent, SpanEnd, SpanHandle,
-    SpanKind, SpanStart, Value,
+    self, Attribute, BoxFuture, Instrument, Measurement, NoSpan, Observer, Parent, SpanEnd,
+    SpanHandle, SpanKind, SpanStart, Value,
 };
 
 /// What `start` answers: the span's and its context's numbers, and its `traceparent`.
@@ -127,18 +127,6 @@ fn json(attributes: Vec<Attribute>) -> Map<String, Json> {
 }
 
 struct NodeObserver(Arc<Callbacks>);
-
-struct NoSpan;
-
-impl SpanHandle for NoSpan {
-    fn traceparent(&self) -> Option<String> {
-        None
-    }
-    fn as_parent(&self) -> Option<Parent> {
-        None
-    }
-    fn end(self: Box<Self>, _end: SpanEnd) {}
-}
 
 struct NodeSpan {
     span: u32,

@@ -9,8 +9,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyTuple};
 use ticksupply::telemetry::{
-    self, Attribute, BoxFuture, Instrument, Measurement, Observer, Parent, SpanEnd, SpanHandle,
-    SpanKind, SpanStart, Value,
+    self, Attribute, BoxFuture, Instrument, Measurement, NoSpan, Observer, Parent, SpanEnd,
+    SpanHandle, SpanKind, SpanStart, Value,
 };
 
 /// The installed Python observer (also kept here to capture the caller's context).
@@ -83,18 +83,6 @@ struct PyObserver {
 }
 
 /// A span that was never started (the observer failed, or Python is shutting down).
-struct NoSpan;
-
-impl SpanHandle for NoSpan {
-    fn traceparent(&self) -> Option<String> {
-        None
-    }
-    fn as_parent(&self) -> Option<Parent> {
-        None
-    }
-    fn end(self: Box<Self>, _end: SpanEnd) {}
-}
-
 struct PySpan {
     obj: Arc<Py<PyAny>>,
     span: Py<PyAny>,

@@ -9,8 +9,11 @@ use ticksupply::{Client, Error};
 
 #[tokio::main]
 async fn main() -> ticksupply::Result<()> {
+    // --8<-- [start:client]
     let client = Client::new()?;
+    // --8<-- [end:client]
 
+    // --8<-- [start:exchanges]
     let exchanges = client.exchanges().list().send_with_meta().await?;
     println!(
         "exchanges: {} (request_id: {})",
@@ -20,7 +23,9 @@ async fn main() -> ticksupply::Result<()> {
     for ex in exchanges.iter() {
         println!("  {:<15} {}", ex.code, ex.display_name);
     }
+    // --8<-- [end:exchanges]
 
+    // --8<-- [start:instruments]
     let page = client
         .exchanges()
         .list_instruments("binance")
@@ -34,7 +39,9 @@ async fn main() -> ticksupply::Result<()> {
         page.total.map_or("?".to_string(), |t| t.to_string()),
         rid(&page.meta)
     );
+    // --8<-- [end:instruments]
 
+    // --8<-- [start:datastream]
     let ds = client
         .datastreams()
         .list()
@@ -52,7 +59,9 @@ async fn main() -> ticksupply::Result<()> {
         stream.datastream_id,
         rid(&ds.meta)
     );
+    // --8<-- [end:datastream]
 
+    // --8<-- [start:subscribe]
     let sub = match client
         .subscriptions()
         .create(stream.datastream_id)
@@ -67,7 +76,9 @@ async fn main() -> ticksupply::Result<()> {
         Err(e) => return Err(e),
     };
     println!("subscribed {} (request_id: {})", sub.data, rid(&sub.meta));
+    // --8<-- [end:subscribe]
 
+    // --8<-- [start:export]
     let now = chrono::Utc::now();
     let job = client
         .exports()
@@ -115,11 +126,14 @@ async fn main() -> ticksupply::Result<()> {
         }
         Err(e) => return Err(e),
     }
+    // --8<-- [end:export]
 
+    // --8<-- [start:errors]
     match client.subscriptions().get("sub_does_not_exist").await {
         Err(e @ Error::NotFound { .. }) => println!("not found, as expected: {e}"),
         other => println!("unexpected: {other:?}"),
     }
+    // --8<-- [end:errors]
     client.subscriptions().delete(sub.data).await?;
     Ok(())
 }

@@ -18,6 +18,7 @@ async fn main() -> Result<(), Error> {
     let client = Client::new()?;
 
     println!("== pagination");
+    // --8<-- [start:pagination]
     let search = || {
         client
             .exchanges()
@@ -40,8 +41,10 @@ async fn main() -> Result<(), Error> {
         count += 1;
     }
     println!("auto: {count} instruments");
+    // --8<-- [end:pagination]
 
     println!("== datastreams");
+    // --8<-- [start:datastreams]
     let by_filter = client
         .datastreams()
         .list()
@@ -61,8 +64,10 @@ async fn main() -> Result<(), Error> {
         "kraken XBT/USD trades: {id} = {}",
         by_path.items[0].datastream_id
     );
+    // --8<-- [end:datastreams]
 
     println!("== subscriptions");
+    // --8<-- [start:subscriptions]
     let subs = client.subscriptions();
     let sub = subs.create(id).send().await?;
     subs.pause(&sub.id).send().await?;
@@ -80,8 +85,10 @@ async fn main() -> Result<(), Error> {
     println!("subscriptions: {listed}");
     subs.delete(&sub.id).send().await?;
     println!("after delete: {}", subs.get(&sub.id).send().await?.status);
+    // --8<-- [end:subscriptions]
 
     println!("== export schemas");
+    // --8<-- [start:export-schemas]
     let columns = serde_json::json!([
         {"output_column": "ts", "meta": {"value": "collection_timestamp_ns", "format": "iso8601"}},
         {"output_column": "price", "data": {"binance": {"json": {"path": "data.p", "type": "decimal(18)"}}}},
@@ -110,20 +117,26 @@ async fn main() -> Result<(), Error> {
         published.columns.len()
     );
     schemas.delete(&schema.id).send().await?;
+    // --8<-- [end:export-schemas]
 
     println!("== availability");
+    // --8<-- [start:availability]
     let availability = client.availability().get(1).send().await?;
     println!(
         "datastream 1: {} ranges, first from {}",
         availability.ranges.len(),
         availability.ranges[0].from_ns
     );
+    // --8<-- [end:availability]
 
     println!("== billing");
+    // --8<-- [start:billing]
     let summary = client.billing().get_summary().send().await?;
     println!("access: {}", summary.access_status);
+    // --8<-- [end:billing]
 
     println!("== configuration");
+    // --8<-- [start:configuration]
     let quick = client.with_options(ClientOptions {
         timeout: Some(std::time::Duration::from_secs(5)),
         max_retries: Some(1),
@@ -145,8 +158,10 @@ async fn main() -> Result<(), Error> {
     client.set_api_key(std::env::var("TICKSUPPLY_API_KEY").unwrap_or_default())?;
     let back = client.billing().get_summary().send().await?;
     println!("rotated back: {}", back.access_status);
+    // --8<-- [end:configuration]
 
     println!("== errors");
+    // --8<-- [start:errors]
     if let Err(e @ Error::NotFound { .. }) = client.subscriptions().get("sub_missing").send().await
     {
         println!(
@@ -175,5 +190,6 @@ async fn main() -> Result<(), Error> {
             Err(e) => return Err(e),
         }
     }
+    // --8<-- [end:errors]
     Ok(())
 }

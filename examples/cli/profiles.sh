@@ -19,10 +19,12 @@ new_key dev ts_demo_dev_key_1111
 new_key staging ts_demo_staging_key_2222
 
 echo "== one key per environment"
+# --8<-- [start:login]
 echo ts_demo_dev_key_1111 | "$ticksupply" auth login --profile dev --base-url "$api"
 echo ts_demo_staging_key_2222 | "$ticksupply" auth login --profile staging --base-url "$api"
 "$ticksupply" auth status
 "$ticksupply" auth check --profile staging
+# --8<-- [end:login]
 
 echo "== the same profile from Python, JavaScript and Rust"
 "$python" "$root/examples/python/profiles.py"
@@ -30,13 +32,16 @@ node "$root/examples/javascript/profiles.mjs"
 "$rust_example"
 
 echo "== rotate staging: new key, update, verify, delete the old one, verify again"
+# --8<-- [start:rotate]
 new_key staging ts_demo_staging_key_3333
 echo ts_demo_staging_key_3333 | "$ticksupply" auth login --profile staging
 "$ticksupply" auth check --profile staging
 delete_key ts_demo_staging_key_2222
 "$ticksupply" auth check --profile staging
+# --8<-- [end:rotate]
 
 echo "== a key deleted while a profile still holds it"
+# --8<-- [start:deleted]
 delete_key ts_demo_dev_key_1111
 if "$ticksupply" auth check; then
   echo "profiles.sh: the deleted key was accepted" >&2
@@ -44,3 +49,4 @@ if "$ticksupply" auth check; then
 else
   echo "auth check exited $? for the default profile (dev)"
 fi
+# --8<-- [end:deleted]

@@ -13,13 +13,16 @@ trap 'rm -rf "$dest"' EXIT
 "$ticksupply" subscriptions create "$("$ticksupply" datastreams list --exchange binance --instrument ETHUSDT --stream-type trades --json \
   | "$python" -c 'import json, sys; print(json.load(sys.stdin)[0]["datastream_id"])')" >/dev/null
 
+# --8<-- [start:sync]
 ticksupply_sync() {
   "$ticksupply" sync --datastream binance:BTCUSDT:trades --datastream binance:ETHUSDT:trades \
     --from 2024-01-01T00:00:00Z --to 2024-01-01T03:00:00Z --partition hour --dest "$dest"
 }
 ticksupply_sync | tail -n 1
 ticksupply_sync | tail -n 1   # again: every window is already there
+# --8<-- [end:sync]
 
+# --8<-- [start:query]
 "$python" - "$dest" <<'PY'
 import sys
 
@@ -33,3 +36,4 @@ print(duckdb.sql(f"""
     group by instrument order by instrument
 """))
 PY
+# --8<-- [end:query]

@@ -5,6 +5,7 @@
 # Run against the local mock: scripts/with-mock -- bash examples/curl/quickstart.sh
 set -euo pipefail
 : "${TICKSUPPLY_API_KEY:?set TICKSUPPLY_API_KEY}"
+# --8<-- [start:client]
 BASE="${TICKSUPPLY_BASE_URL:-https://api.ticksupply.com/v1}"
 HDRS="$(mktemp)"
 trap 'rm -f "$HDRS"' EXIT
@@ -23,23 +24,33 @@ rid() { tr -d '\r' <"$HDRS" | awk -F': ' 'tolower($1) == "x-request-id" {print $
 status() { head -1 "$HDRS" | awk '{print $2}'; }
 # json EXPR: evaluates a Python expression over the JSON document `d` read from stdin.
 json() { python3 -c 'import json, sys; d = json.load(sys.stdin); print(eval(sys.argv[1]))' "$1"; }
+# --8<-- [end:client]
 
+# --8<-- [start:exchanges]
 exchanges="$(call GET /exchanges)"
 echo "exchanges: $(json 'len(d)' <<<"$exchanges") (request_id: $(rid))"
 json "'\\n'.join(f'  {e[\"code\"]:<15} {e[\"display_name\"]}' for e in d)" <<<"$exchanges"
+# --8<-- [end:exchanges]
 
+# --8<-- [start:instruments]
 page="$(call GET '/exchanges/binance/instruments?search=BTC&limit=10')"
 echo "instruments matching BTC: $(json 'len(d["items"])' <<<"$page") of $(json 'd["total"]' <<<"$page") (request_id: $(rid))"
+# --8<-- [end:instruments]
 
+# --8<-- [start:datastream]
 ds="$(call GET '/datastreams?exchange=binance&instrument=BTCUSDT&stream_type=trades')"
 stream="$(json 'd["items"][0]["datastream_id"]' <<<"$ds")"
 echo "datastream $stream (request_id: $(rid))"
+# --8<-- [end:datastream]
 
+# --8<-- [start:subscribe]
 sub="$(call POST /subscriptions "{\"datastream_id\": $stream}")"
 if [[ "$(status)" == 409 ]]; then echo "already subscribed" >&2; exit 1; fi
 sub_id="$(json 'd["id"]' <<<"$sub")"
 echo "subscribed $sub_id (request_id: $(rid))"
+# --8<-- [end:subscribe]
 
+# --8<-- [start:export]
 now="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
 hour_ago="$(date -u -d '1 hour ago' +%Y-%m-%dT%H:%M:%SZ)"
 job="$(call POST /exports "{\"datastream_id\": $stream, \"start_time\": \"$hour_ago\", \"end_time\": \"$now\"}")"
@@ -68,7 +79,10 @@ if [[ "$state" == succeeded ]]; then
 else
   echo "export did not finish: $state"
 fi
+# --8<-- [end:export]
 
+# --8<-- [start:errors]
 err="$(call GET /subscriptions/sub_does_not_exist)"
 echo "not found, as expected: [$(json 'd["error"]["code"]' <<<"$err")] $(json 'd["error"]["message"]' <<<"$err") (request_id: $(rid))"
+# --8<-- [end:errors]
 call DELETE "/subscriptions/$sub_id" >/dev/null

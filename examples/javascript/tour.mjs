@@ -8,6 +8,7 @@ import { AuthenticationError, Client, NotFoundError, RateLimitError } from 'tick
 const client = new Client() // the key from TICKSUPPLY_API_KEY, the URL from TICKSUPPLY_BASE_URL
 
 console.log('== pagination')
+// --8<-- [start:pagination]
 let page = await client.exchanges.listInstruments('binance', { search: 'BTC', limit: 500 })
 let pages = 1
 while (page.next_page_token) {
@@ -18,13 +19,17 @@ console.log(`manual: ${pages} pages, ${page.total} instruments`)
 let count = 0
 for await (const _ of client.exchanges.listAllInstruments('binance', { search: 'BTC', limit: 500 })) count += 1
 console.log(`auto: ${count} instruments`)
+// --8<-- [end:pagination]
 
 console.log('== datastreams')
+// --8<-- [start:datastreams]
 const byFilter = await client.datastreams.list({ exchange: 'kraken', instrument: 'XBT/USD', streamType: 'trades' })
 const byPath = await client.exchanges.listDatastreams('kraken', 'XBT/USD', { streamType: 'trades' })
 console.log(`kraken XBT/USD trades: ${byFilter.items[0].datastream_id} = ${byPath.items[0].datastream_id}`)
+// --8<-- [end:datastreams]
 
 console.log('== subscriptions')
+// --8<-- [start:subscriptions]
 const sub = await client.subscriptions.create(byFilter.items[0].datastream_id)
 await client.subscriptions.pause(sub.id)
 await client.subscriptions.resume(sub.id)
@@ -36,8 +41,10 @@ for await (const _ of client.subscriptions.listAll()) subs += 1
 console.log(`subscriptions: ${subs}`)
 await client.subscriptions.delete(sub.id)
 console.log(`after delete: ${(await client.subscriptions.get(sub.id)).status}`)
+// --8<-- [end:subscriptions]
 
 console.log('== export schemas')
+// --8<-- [start:export-schemas]
 const columns = [
   { output_column: 'ts', meta: { value: 'collection_timestamp_ns', format: 'iso8601' } },
   { output_column: 'price', data: { binance: { json: { path: 'data.p', type: 'decimal(18)' } } } },
@@ -49,16 +56,22 @@ await client.exportSchemas.updateDraft(schema.id, [...columns, qty])
 const published = await client.exportSchemas.publishDraft(schema.id)
 console.log(`${published.name}: version ${schema.version} -> ${published.version}, ${published.columns.length} columns`)
 await client.exportSchemas.delete(schema.id)
+// --8<-- [end:export-schemas]
 
 console.log('== availability')
+// --8<-- [start:availability]
 const availability = await client.availability.get(1)
 console.log(`datastream 1: ${availability.ranges.length} ranges, first from ${availability.ranges[0].from}`)
+// --8<-- [end:availability]
 
 console.log('== billing')
+// --8<-- [start:billing]
 const summary = await client.billing.getSummary()
 console.log(`access: ${summary.access_status}`)
+// --8<-- [end:billing]
 
 console.log('== configuration')
+// --8<-- [start:configuration]
 const quick = client.withOptions({ timeout: 5000, maxRetries: 1 })
 console.log(`with_options: timeout ${quick.timeout / 1000}s, ${quick.maxRetries} retries`)
 client.setApiKey('ts_revoked_key')
@@ -70,8 +83,10 @@ try {
 }
 client.setApiKey(process.env.TICKSUPPLY_API_KEY ?? '')
 console.log(`rotated back: ${(await client.billing.getSummary()).access_status}`)
+// --8<-- [end:configuration]
 
 console.log('== errors')
+// --8<-- [start:errors]
 try {
   await client.subscriptions.get('sub_missing')
 } catch (e) {
@@ -85,3 +100,4 @@ try {
   if (!(e instanceof RateLimitError)) throw e
   console.log(`${e.name}: ${e.code} ${e.httpStatus} retry after: ${e.retryAfter !== null ? 'True' : 'False'}`)
 }
+// --8<-- [end:errors]

@@ -3,9 +3,9 @@
 
 use std::path::{Path, PathBuf};
 
-use toml_edit::{DocumentMut, Item, Table, value};
+use toml_edit::{DocumentMut, Item, value};
 
-use super::check_name;
+use super::{check_name, profile_table};
 use crate::error::{Error, Result};
 
 pub const FILE: &str = "config.toml";
@@ -124,20 +124,7 @@ impl Config {
     /// Creates the profile, or updates its base URL when one is given.
     pub fn upsert(&mut self, name: &str, base_url: Option<&str>) -> Result<()> {
         check_name(name)?;
-        let profiles = self
-            .doc
-            .entry("profiles")
-            .or_insert_with(|| {
-                let mut t = Table::new();
-                t.set_implicit(true);
-                Item::Table(t)
-            })
-            .as_table_like_mut()
-            .expect("checked at load");
-        let entry = profiles
-            .entry(name)
-            .or_insert_with(|| Item::Table(Table::new()));
-        let t = entry.as_table_like_mut().expect("checked at load");
+        let t = profile_table(&mut self.doc, name).expect("checked at load");
         if let Some(u) = base_url {
             t.insert("base_url", value(u));
         }

@@ -4,8 +4,9 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use toml_edit::{DocumentMut, Item, Table, value};
+use toml_edit::{DocumentMut, Item, value};
 
+use super::profile_table;
 use crate::error::{Error, Result};
 
 pub const FILE: &str = "credentials.toml";
@@ -100,20 +101,7 @@ impl Credentials {
 
     pub fn put(&self, profile: &str, key: &str) -> Result<()> {
         let mut doc = self.load()?;
-        let profiles = doc
-            .entry("profiles")
-            .or_insert_with(|| {
-                let mut t = Table::new();
-                t.set_implicit(true);
-                Item::Table(t)
-            })
-            .as_table_like_mut()
-            .ok_or_else(|| self.malformed())?;
-        let t = profiles
-            .entry(profile)
-            .or_insert_with(|| Item::Table(Table::new()))
-            .as_table_like_mut()
-            .ok_or_else(|| self.malformed())?;
+        let t = profile_table(&mut doc, profile).ok_or_else(|| self.malformed())?;
         t.insert("api_key", value(key));
         write_private(&self.path, &doc.to_string())
     }

@@ -50,6 +50,25 @@ pub fn config_dir() -> Result<PathBuf> {
         })
 }
 
+/// The `[profiles.<name>]` table of a TOML file, created (under an implicit
+/// `[profiles]`) when missing; `None` when the file gives either another type.
+fn profile_table<'a>(
+    doc: &'a mut toml_edit::DocumentMut,
+    name: &str,
+) -> Option<&'a mut dyn toml_edit::TableLike> {
+    use toml_edit::{Item, Table};
+    doc.entry("profiles")
+        .or_insert_with(|| {
+            let mut t = Table::new();
+            t.set_implicit(true);
+            Item::Table(t)
+        })
+        .as_table_like_mut()?
+        .entry(name)
+        .or_insert_with(|| Item::Table(Table::new()))
+        .as_table_like_mut()
+}
+
 /// Profile names are file- and keyring-safe: letters, digits, `-`, `_` and `.`, at most 64.
 pub fn check_name(name: &str) -> Result<()> {
     let ok = !name.is_empty()

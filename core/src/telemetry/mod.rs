@@ -2,7 +2,7 @@
 //! it, so that Rust, Python and Node emit the same spans and metrics.
 //!
 //! The core owns every rule — span names, attributes, which outcomes are errors, which metrics
-//! and with which attributes ([`attempt`], [`operation`]) — and hands ready descriptions
+//! and with which attributes (`attempt.rs`, [`in_operation`]) — and hands ready descriptions
 //! ([`SpanStart`], [`SpanEnd`], [`Measurement`]) to an [`Observer`]. An observer only converts
 //! them to its language's OpenTelemetry SDK: [`OpenTelemetry`] for Rust (feature
 //! `opentelemetry`), the Python and Node bindings' for theirs.
@@ -12,7 +12,7 @@
 //!
 //! Spans join the caller's trace through a [`Parent`]: the caller's context, captured by the
 //! binding when the call starts ([`with_parent`]), or the span of the operation the attempt runs
-//! in. Tasks the core spawns carry it along ([`carry`]).
+//! in. Tasks the core spawns carry it along.
 
 pub(crate) mod attempt;
 mod operation;
@@ -119,6 +119,19 @@ pub trait SpanHandle: Send + Sync {
     /// A parent for the spans started inside this one.
     fn as_parent(&self) -> Option<Parent>;
     fn end(self: Box<Self>, end: SpanEnd);
+}
+
+/// A span that records nothing: what an observer returns when its SDK could not start one.
+pub struct NoSpan;
+
+impl SpanHandle for NoSpan {
+    fn traceparent(&self) -> Option<String> {
+        None
+    }
+    fn as_parent(&self) -> Option<Parent> {
+        None
+    }
+    fn end(self: Box<Self>, _end: SpanEnd) {}
 }
 
 /// Turns the core's descriptions into a telemetry SDK's spans and metrics.
