@@ -83,6 +83,12 @@ def cli() -> str:
     pytest.skip("no ticksupply command: build it (cargo build -p ticksupply-cli)")
 
 
+def hourly_sync_args(dest: object, first: str = "binance:BTCUSDT:trades") -> list[str]:
+    """`sync` of `first` and ETHUSDT trades over 2024's first three hours, by hour, into `dest`."""
+    span = ["--from", "2024-01-01T00:00:00Z", "--to", "2024-01-01T03:00:00Z", "--partition", "hour"]
+    return ["sync", "--datastream", first, "--datastream", "binance:ETHUSDT:trades", *span, "--dest", str(dest)]
+
+
 def free_port() -> int:
     import socket
 

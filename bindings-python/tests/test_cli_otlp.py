@@ -16,7 +16,7 @@ import pytest
 
 pytest.importorskip("opentelemetry.proto")
 
-from conftest import cli  # noqa: E402
+from conftest import cli, hourly_sync_args  # noqa: E402
 from otlp_receiver import Receiver  # noqa: E402
 
 INTERNAL, CLIENT = 1, 3  # the proto's SpanKind values
@@ -32,24 +32,6 @@ def receiver():
 def run(mock, key, args, env):
     full = {**os.environ, **env, "TICKSUPPLY_API_KEY": key, "TICKSUPPLY_BASE_URL": mock.base_url}
     return subprocess.run([cli(), *args], env=full, capture_output=True, text=True, timeout=180)
-
-
-def sync_args(dest: Path) -> list[str]:
-    return [
-        "sync",
-        "--datastream",
-        "binance:BTCUSDT:trades",
-        "--datastream",
-        "binance:ETHUSDT:trades",
-        "--from",
-        "2024-01-01T00:00:00Z",
-        "--to",
-        "2024-01-01T03:00:00Z",
-        "--partition",
-        "hour",
-        "--dest",
-        str(dest),
-    ]
 
 
 def test_a_sync_is_one_trace_with_its_windows_and_requests(mock, key, receiver, tmp_path):
@@ -76,7 +58,7 @@ def test_a_sync_is_one_trace_with_its_windows_and_requests(mock, key, receiver, 
         assert run(mock, key, ["subscriptions", "create", str(ds_id)], {}).returncode == 0
     assert receiver.received.spans == [], "no endpoint, nothing sent"
 
-    out = run(mock, key, sync_args(tmp_path / "lake"), env)
+    out = run(mock, key, hourly_sync_args(tmp_path / "lake"), env)
     assert out.returncode == 0, out.stderr
     spans = receiver.received.spans
     assert {p for p, _ in receiver.received.requests} == {"/v1/traces", "/v1/metrics"}

@@ -10,26 +10,11 @@ import subprocess
 import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.fs as pafs
-from conftest import cli
+from conftest import cli, hourly_sync_args
 
 
 def sync(mock, key, dest, env=None):
-    args = [
-        cli(),
-        "sync",
-        "--datastream",
-        "1",
-        "--datastream",
-        "binance:ETHUSDT:trades",
-        "--from",
-        "2024-01-01T00:00:00Z",
-        "--to",
-        "2024-01-01T03:00:00Z",
-        "--partition",
-        "hour",
-        "--dest",
-        str(dest),
-    ]
+    args = [cli(), *hourly_sync_args(dest, first="1")]
     run_env = {**os.environ, **(env or {}), "TICKSUPPLY_API_KEY": key, "TICKSUPPLY_BASE_URL": mock.base_url}
     out = subprocess.run(args, env=run_env, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr

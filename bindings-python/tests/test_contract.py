@@ -265,7 +265,9 @@ def test_ctrl_c_interrupts_a_slow_call_within_a_second(mock, key):
 
     mock.fault(key, path_prefix="/v1/exchanges", delay_ms=20000)
     code = (
-        "import sys, time\n"
+        "import signal, sys, time\n"
+        # Python's own handler even when this test runs in the background (SIGINT inherited ignored).
+        "signal.signal(signal.SIGINT, signal.default_int_handler)\n"
         "from ticksupply import Client\n"
         f"c = Client(api_key={key!r}, base_url={mock.base_url!r}, timeout=60)\n"
         "print('ready', flush=True)\n"

@@ -563,33 +563,11 @@ fn errors_go_to_stderr_with_exit_codes() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path().to_str().unwrap();
     for shard in ["0/2", "3/2", "1/0", "x"] {
-        let t = m.cli(&[
-            "sync",
-            "--datastream",
-            "1",
-            "--from",
-            FROM,
-            "--to",
-            TO_6H,
-            "--dest",
-            d,
-            "--shard",
-            shard,
-        ]);
+        let t = m.sync(&["1"], (FROM, TO_6H), d, &["--shard", shard]);
         assert_eq!(t.code, 2, "--shard {shard}: {}", t.stderr);
         assert!(t.stderr.contains("K/N"), "{}", t.stderr);
     }
-    let t = m.cli(&[
-        "sync",
-        "--datastream",
-        "1",
-        "--from",
-        TO_6H,
-        "--to",
-        FROM,
-        "--dest",
-        d,
-    ]);
+    let t = m.sync(&["1"], (TO_6H, FROM), d, &[]);
     assert_eq!(t.code, 2, "{}", t.stderr);
 
     // No key: a configuration error.
@@ -746,19 +724,7 @@ fn sync_writes_every_row_once_and_a_rerun_does_nothing() {
     }
 
     // Another partition does not fit the dataset: refused, saying what to use.
-    let t = m.cli(&[
-        "sync",
-        "--datastream",
-        "1",
-        "--from",
-        FROM,
-        "--to",
-        TO_6H,
-        "--partition",
-        "day",
-        "--dest",
-        d,
-    ]);
+    let t = m.sync(&["1"], (FROM, TO_6H), d, &["--partition", "day"]);
     assert_eq!(t.code, 2, "{}", t.stderr);
     assert!(t.stderr.contains("--partition hour"), "{}", t.stderr);
 }
@@ -904,21 +870,12 @@ fn sync_spends_a_few_requests_per_day_of_data_not_five_per_file() {
             .format("%Y-%m-%d")
             .to_string();
         m.clear_requests();
-        let r = m.cli(&[
-            "sync",
-            "--datastream",
-            "1",
-            "4",
-            "--from",
-            FROM,
-            "--to",
-            &to,
-            "--partition",
-            partition,
-            "--dest",
+        let r = m.sync(
+            &["1", "4"],
+            (FROM, &to),
             d,
-            "--json",
-        ]);
+            &["--partition", partition, "--json"],
+        );
         let s = r.summary();
         let files = s["files"].as_u64().unwrap();
         let requests = m.requests(KEY, "api").len() as u64;
@@ -952,32 +909,9 @@ fn dry_run_reports_the_plan_and_its_requests_and_changes_nothing() {
     subscribe(&m, &c, &[1, 4]);
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path().to_str().unwrap();
-    m.cli(&[
-        "sync",
-        "--datastream",
-        "1",
-        "--from",
-        FROM,
-        "--to",
-        "2024-03-02",
-        "--dest",
-        d,
-    ])
-    .ok();
+    m.sync(&["1"], (FROM, "2024-03-02"), d, &[]).ok();
     m.clear_requests();
-    let r = m.cli(&[
-        "sync",
-        "--datastream",
-        "1",
-        "4",
-        "--from",
-        FROM,
-        "--to",
-        "2024-03-04",
-        "--dest",
-        d,
-        "--dry-run",
-    ]);
+    let r = m.sync(&["1", "4"], (FROM, "2024-03-04"), d, &["--dry-run"]);
     r.ok();
     assert!(
         r.stdout
@@ -1001,22 +935,12 @@ fn dry_run_reports_the_plan_and_its_requests_and_changes_nothing() {
     assert_eq!(posts(&m, KEY), 0);
     assert!(m.requests(KEY, "api").iter().all(|q| q["method"] == "GET"));
     assert_eq!(window_states(dir.path()).len(), 1);
-    let j = m.cli(&[
-        "sync",
-        "--datastream",
-        "1",
-        "4",
-        "--from",
-        FROM,
-        "--to",
-        "2024-03-04",
-        "--dest",
+    let j = m.sync(
+        &["1", "4"],
+        (FROM, "2024-03-04"),
         d,
-        "--dry-run",
-        "--json",
-        "--max-request-rate",
-        "60",
-    ]);
+        &["--dry-run", "--json", "--max-request-rate", "60"],
+    );
     let budget = j
         .events()
         .into_iter()
@@ -1119,18 +1043,12 @@ fn day_partition_skips_windows_without_data_and_keeps_the_csv() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path().to_str().unwrap();
     // 2024-05-31 has data; 2024-06-01 is the mock's collection outage.
-    let r = m.cli(&[
-        "sync",
-        "--datastream",
-        "binance:BTCUSDT:trades",
-        "--from",
-        "2024-05-31",
-        "--to",
-        "2024-06-02",
-        "--dest",
+    let r = m.sync(
+        &["binance:BTCUSDT:trades"],
+        ("2024-05-31", "2024-06-02"),
         d,
-        "--keep-csv",
-    ]);
+        &["--keep-csv"],
+    );
     r.ok();
     assert!(
         r.stdout

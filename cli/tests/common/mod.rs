@@ -165,6 +165,21 @@ impl Mock {
         run(self.command(Some(KEY), args))
     }
 
+    /// `ticksupply sync --datastream <datastreams…> --from F --to T --dest D <extra…>`.
+    pub fn sync(
+        &self,
+        datastreams: &[&str],
+        (from, to): (&str, &str),
+        dest: &str,
+        extra: &[&str],
+    ) -> Run {
+        let mut args = vec!["sync", "--datastream"];
+        args.extend_from_slice(datastreams);
+        args.extend(["--from", from, "--to", to, "--dest", dest]);
+        args.extend_from_slice(extra);
+        self.cli(&args)
+    }
+
     pub fn cli_as(&self, key: &str, args: &[&str]) -> Run {
         run(self.command(Some(key), args))
     }
