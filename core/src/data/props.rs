@@ -290,9 +290,12 @@ fn case() -> impl Strategy<Value = (Vec<Ty>, Vec<Vec<Val>>, Style, Vec<usize>, u
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(
-        std::env::var("PROPTEST_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(64)
-    ))]
+    #![proptest_config({
+        let cases = std::env::var("PROPTEST_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(64);
+        // About one case in ten is skipped (a lone empty field is an empty line, not a record):
+        // allow that share however many cases a long run asks for.
+        ProptestConfig { cases, max_global_rejects: cases.max(1024), ..ProptestConfig::default() }
+    })]
 
     #[test]
     fn blocks_threads_and_one_reader_read_what_was_written((types, rows, st, cuts, seed) in case()) {
